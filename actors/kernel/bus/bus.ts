@@ -1,0 +1,225 @@
+/**
+ * The Bus: the only way actors talk. Two implementations keep the same semantics and pass one
+ * contract suite (`contract.ts`): `NatsBus` (NATS core + JetStream) and `MemoryBus` (in-process,
+ * for `skiff up` and fast tests).
+ *
+ * Semantics both honour:
+ * - `*` matches one token, `>` one or more trailing tokens;
+ * - a queue group delivers each message to exactly one of its members;
+ * - `request` fails at once with `NoRespondersError` when nobody listens, with `RequestTimeoutError`
+ *   when nobody answers in time;
+ * - messages from one publisher on one subject arrive in order;
+ * - an `EventLog` is an append-only, replayable, bounded log (a JetStream stream on NATS) with
+ *   de-duplication by message id and a start position for readers; a reader whose position has
+ *   been trimmed away is told so (`LogExpiredError`) instead of silently skipping.
+ */
+import type { Subject, SubjectPattern } from '../../../protocol/subjects.js';
+
+/** Message headers: case-insensitive names, ASCII values without CR/LF. */
+export type Headers = ReadonlyMap<string, string>;
+
+/** A message as delivered to a subscriber. */
+export interface BusMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: Headers | undefined;
+  /** Present when the sender expects a reply. */
+  readonly reply: string | undefined;
+  /** Answers a request; a no-op log line when the message carries no reply subject. */
+  respond(data: Uint8Array | string, options?: { headers?: Headers }): void;
+  /** The payload as UTF-8 text. */
+  text(): string;
+}
+
+export interface PublishOptions {
+  readonly headers?: Headers;
+}
+
+export interface SubscribeOptions {
+  /** Queue group: each message goes to one member of the group. */
+  readonly queue?: string;
+}
+
+export interface RequestOptions {
+  readonly timeoutMs: number;
+  readonly headers?: Headers;
+}
+
+/** A live subscription. `closed` resolves once no more messages will be delivered. */
+export interface Subscription {
+  readonly subject: string;
+  /** Stops delivery at once. */
+  unsubscribe(): void;
+  /** Stops taking new messages and resolves after the ones already received were handled. */
+  drain(): Promise<void>;
+  readonly closed: Promise<void>;
+}
+
+/** A synchronous or asynchronous message handler. Errors it throws are logged, never lost silently. */
+export type MessageHandler = (msg: BusMessage) => void | Promise<void>;
+
+/** Connection state changes a component may log or act on. */
+export type BusStatus =
+  | { readonly type: 'disconnected' }
+  | { readonly type: 'reconnected' }
+  | { readonly type: 'closed' }
+  | { readonly type: 'error'; readonly error: Error };
+
+export interface Bus {
+  /** A short name for logs and metrics: `nats` or `memory`. */
+  readonly kind: 'nats' | 'memory';
+  publish(subject: Subject | string, data: Uint8Array | string, options?: PublishOptions): void;
+  subscribe(subject: SubjectPattern, handler: MessageHandler, options?: SubscribeOptions): Subscription;
+  request(subject: Subject, data: Uint8Array | string, options: RequestOptions): Promise<BusMessage>;
+  /** Resolves once everything published so far has reached the server. */
+  flush(): Promise<void>;
+  /** Opens (creating or updating when `config` is given) a replayable log. */
+  log(name: string, config?: EventLogConfig): Promise<EventLog>;
+  /** Registers a listener for connection status changes; returns a function that removes it. */
+  onStatus(listener: (status: BusStatus) => void): () => void;
+  /** Drains subscriptions, flushes, and closes. */
+  close(): Promise<void>;
+}
+
+export interface EventLogConfig {
+  /** Subjects (patterns allowed) the log captures. */
+  readonly subjects: readonly SubjectPattern[];
+  /** Oldest entries are dropped past this many (default 1,000,000). */
+  readonly maxMessages?: number;
+  /** Oldest entries are dropped past this age (default: unlimited). */
+  readonly maxAgeMs?: number;
+  /** How long a message id is remembered for de-duplication (default 2 minutes). */
+  readonly duplicateWindowMs?: number;
+}
+
+/** One stored entry. */
+export interface LogEntry {
+  readonly seq: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: Headers | undefined;
+  /** Milliseconds since the epoch, as stored. */
+  readonly time: number;
+}
+
+export interface AppendOptions {
+  /** De-duplication id (`Nats-Msg-Id`): a second append with the same id inside the window is dropped. */
+  readonly msgId?: string;
+  readonly headers?: Headers;
+}
+
+export interface AppendResult {
+  readonly seq: number;
+  readonly duplicate: boolean;
+}
+
+export interface LogInfo {
+  /** Sequence of the oldest retained entry (lastSeq + 1 when empty). */
+  readonly firstSeq: number;
+  /** Sequence of the newest entry (0 when nothing was ever appended). */
+  readonly lastSeq: number;
+  readonly messages: number;
+}
+
+export interface ReadOptions {
+  /** Subject filter (one pattern). Default: everything. */
+  readonly filter?: SubjectPattern;
+  /** First sequence to deliver. Default: lastSeq + 1 (only new entries). */
+  readonly startSeq?: number;
+}
+
+/** An ordered reader over a log. `closed` resolves with the reason it stopped. */
+export interface LogReader {
+  /** Stops delivery. */
+  close(): Promise<void>;
+  /** Resolves when the reader stops: `undefined` when closed by its owner, else the error. */
+  readonly closed: Promise<Error | undefined>;
+}
+
+export interface EventLog {
+  readonly name: string;
+  append(subject: Subject, data: Uint8Array | string, options?: AppendOptions): Promise<AppendResult>;
+  info(): Promise<LogInfo>;
+  /** Direct read of one entry; undefined when it was trimmed or never existed. */
+  get(seq: number): Promise<LogEntry | undefined>;
+  /**
+   * Delivers entries matching the filter in sequence order from `startSeq`, then new ones as they
+   * are appended, one at a time (the handler is awaited). Ends with `LogExpiredError` when entries
+   * the reader still needed were trimmed (at start, or while it was disconnected).
+   */
+  read(handler: (entry: LogEntry) => void | Promise<void>, options?: ReadOptions): Promise<LogReader>;
+  /** Removes every entry (tests and `skiff up --reset`). */
+  purge(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors: one class per failure, each with a `cause` where there is one.
+
+/** Base class for bus failures. */
+export class BusError extends Error {
+  override name = 'BusError';
+}
+
+/** Nobody subscribes to the subject a request went to. */
+export class NoRespondersError extends BusError {
+  override name = 'NoRespondersError';
+  constructor(
+    readonly subject: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`no responders for ${subject}`, options);
+  }
+}
+
+/** A request got no answer in time. */
+export class RequestTimeoutError extends BusError {
+  override name = 'RequestTimeoutError';
+  constructor(
+    readonly subject: string,
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`request to ${subject} timed out after ${timeoutMs} ms`, options);
+  }
+}
+
+/** The bus was closed. */
+export class BusClosedError extends BusError {
+  override name = 'BusClosedError';
+  constructor(options?: { cause?: unknown }) {
+    super('bus is closed', options);
+  }
+}
+
+/** A log reader's position is older than the retained history: the reader must start again. */
+export class LogExpiredError extends BusError {
+  override name = 'LogExpiredError';
+  constructor(
+    readonly wantedSeq: number,
+    readonly firstSeq: number,
+  ) {
+    super(`log position ${wantedSeq} is older than the oldest retained entry ${firstSeq}`);
+  }
+}
+
+/** Helpers shared by both implementations. */
+export const encoder = new TextEncoder();
+export const decoder = new TextDecoder();
+
+/** Normalises a payload to bytes (copying, so callers may reuse their buffers). */
+export function toBytes(data: Uint8Array | string): Uint8Array {
+  return typeof data === 'string' ? encoder.encode(data) : new Uint8Array(data);
+}
+
+/** True when `subject` matches `pattern` under NATS wildcard rules. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    const token = p[i];
+    if (token === '>') return s.length > i;
+    if (i >= s.length) return false;
+    if (token !== '*' && token !== s[i]) return false;
+  }
+  return p.length === s.length;
+}

@@ -1,0 +1,200 @@
+/**
+ * Typed API errors and their one mapping to Kubernetes `Status` objects.
+ *
+ * Every failure that crosses the bus or the HTTP face is an `ApiError`; its `status` is the exact
+ * object a Kubernetes client expects (`reason`, `code`, `details.causes`). Clients map reasons to
+ * exit codes and retry policy from this file alone.
+ */
+import type { FieldError } from './validation/field-errors.js';
+
+/** The reasons Skiff uses, with the HTTP code each one maps to (Kubernetes `StatusReason`). */
+export const StatusReasons = {
+  BadRequest: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  NotAcceptable: 406,
+  AlreadyExists: 409,
+  Conflict: 409,
+  Gone: 410,
+  Expired: 410,
+  RequestEntityTooLarge: 413,
+  UnsupportedMediaType: 415,
+  Invalid: 422,
+  TooManyRequests: 429,
+  InternalError: 500,
+  ServiceUnavailable: 503,
+  Timeout: 504,
+} as const;
+
+export type StatusReason = keyof typeof StatusReasons;
+
+/** One cause inside `Status.details.causes`; `field` is the path of the bad field, when there is one. */
+export interface StatusCause {
+  readonly reason?: string;
+  readonly message?: string;
+  readonly field?: string;
+}
+
+export interface StatusDetails {
+  readonly name?: string;
+  readonly group?: string;
+  readonly kind?: string;
+  readonly uid?: string;
+  readonly causes?: readonly StatusCause[];
+  readonly retryAfterSeconds?: number;
+}
+
+/** The Kubernetes `Status` object (meta/v1). */
+export interface Status {
+  readonly kind: 'Status';
+  readonly apiVersion: 'v1';
+  readonly metadata: Record<string, never>;
+  readonly status: 'Success' | 'Failure';
+  readonly message?: string;
+  readonly reason?: StatusReason;
+  readonly details?: StatusDetails;
+  readonly code: number;
+}
+
+/** An API failure carrying the `Status` a client will see. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: Status;
+
+  constructor(reason: StatusReason, message: string, details?: StatusDetails, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      ...(details ? { details } : {}),
+      code: StatusReasons[reason],
+    };
+  }
+
+  get reason(): StatusReason {
+    return this.status.reason ?? 'InternalError';
+  }
+
+  get code(): number {
+    return this.status.code;
+  }
+
+  /** True for failures a client may retry unchanged (server-side trouble, not a bad request). */
+  get retryable(): boolean {
+    return (
+      this.reason === 'InternalError' ||
+      this.reason === 'ServiceUnavailable' ||
+      this.reason === 'Timeout' ||
+      this.reason === 'TooManyRequests'
+    );
+  }
+}
+
+/** Rebuilds an `ApiError` from a `Status` received over the wire. */
+export function errorFromStatus(status: Status): ApiError {
+  const reason: StatusReason =
+    status.reason && status.reason in StatusReasons ? status.reason : reasonForCode(status.code);
+  return new ApiError(reason, status.message ?? reason, status.details);
+}
+
+/** The reason Kubernetes clients assume for a bare HTTP code. */
+export function reasonForCode(code: number): StatusReason {
+  for (const [reason, c] of Object.entries(StatusReasons) as [StatusReason, number][]) {
+    if (c === code) return reason;
+  }
+  return code >= 500 ? 'InternalError' : 'BadRequest';
+}
+
+/** Returns true when `err` is an ApiError with the given reason. */
+export function isReason(err: unknown, reason: StatusReason): err is ApiError {
+  return err instanceof ApiError && err.reason === reason;
+}
+
+/** A successful `Status`, as DELETE returns when the object is gone at once. */
+export function successStatus(details?: StatusDetails): Status {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    ...(details ? { details } : {}),
+    code: 200,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Constructors, with the messages Kubernetes prints, so users recognise them.
+
+/** `pods "web" not found` */
+export function notFound(resource: string, name: string): ApiError {
+  return new ApiError('NotFound', `${resource} "${name}" not found`, { name, kind: resource });
+}
+
+/** `pods "web" already exists` */
+export function alreadyExists(resource: string, name: string): ApiError {
+  return new ApiError('AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource });
+}
+
+/** The stale-resourceVersion conflict of optimistic concurrency. */
+export function conflict(resource: string, name: string, why?: string): ApiError {
+  const reason =
+    why ?? 'the object has been modified; please apply your changes to the latest version and try again';
+  return new ApiError('Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${reason}`, {
+    name,
+    kind: resource,
+  });
+}
+
+/** `Pod "web" is invalid: [a: Required value, b: Invalid value: ...]`, one cause per field error. */
+export function invalid(kind: string, name: string, errors: readonly FieldError[]): ApiError {
+  const rendered = errors.map((e) => e.message);
+  const list = rendered.length === 1 ? rendered[0] : `[${rendered.join(', ')}]`;
+  return new ApiError('Invalid', `${kind} "${name}" is invalid: ${list}`, {
+    name,
+    kind,
+    causes: errors.map((e) => ({ reason: e.type, message: e.detailMessage, field: e.field })),
+  });
+}
+
+/** A malformed request (undecodable body, unknown selector field). */
+export function badRequest(message: string, causes?: readonly StatusCause[]): ApiError {
+  return new ApiError('BadRequest', message, causes ? { causes } : undefined);
+}
+
+/** A watch position older than the retained history; the client must relist. */
+export function expired(message: string): ApiError {
+  return new ApiError('Expired', message);
+}
+
+/** A body or object over the size limits. */
+export function tooLarge(message: string): ApiError {
+  return new ApiError('RequestEntityTooLarge', message);
+}
+
+/** The caller may not do this. */
+export function forbidden(message: string): ApiError {
+  return new ApiError('Forbidden', message);
+}
+
+/** A dependency (store, bus) is down; the caller may retry. */
+export function unavailable(message: string, cause?: unknown): ApiError {
+  return new ApiError('ServiceUnavailable', message, { retryAfterSeconds: 1 }, { cause });
+}
+
+/** A bug or an unexpected failure; never the client's fault. */
+export function internal(message: string, cause?: unknown): ApiError {
+  return new ApiError('InternalError', message, undefined, { cause });
+}
+
+/** Turns anything thrown into an ApiError, keeping ApiErrors as they are. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return internal(`Internal error occurred: ${message}`, err);
+}
