@@ -1,0 +1,292 @@
+/**
+ * The embedded store: the same Store interface on one SQLite file (better-sqlite3), for `skiff up`
+ * with no infrastructure. better-sqlite3 transactions are synchronous, so each write is atomic and
+ * no other write can interleave with its checks. One API server owns a file at a time.
+ */
+import { EventEmitter } from 'node:events';
+import Database from 'better-sqlite3';
+import {
+  type DeleteOptions,
+  type Durability,
+  type Fence,
+  keyString,
+  type ListOptions,
+  type ListResult,
+  type ObjectKey,
+  type OutboxEntry,
+  type Store,
+  type StoredObject,
+  splitForRevision,
+  type UpdateOptions,
+  type WatchEventType,
+  type WriteOptions,
+  type WriteResult,
+} from '../store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS objects (
+  resource TEXT NOT NULL, key TEXT NOT NULL, rev INTEGER NOT NULL, node TEXT NOT NULL, json TEXT NOT NULL,
+  PRIMARY KEY (resource, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS objects_by_node ON objects (resource, node, key);
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, rev INTEGER NOT NULL, type TEXT NOT NULL, resource TEXT NOT NULL,
+  ns TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL, json TEXT NOT NULL
+);
+`;
+
+interface OutboxRow {
+  id: number;
+  rev: number;
+  type: WatchEventType;
+  resource: string;
+  ns: string;
+  name: string;
+  node: string;
+  json: string;
+}
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:' for tests. */
+  readonly path: string;
+  /** Injected time source for the relay lease. */
+  readonly now?: () => number;
+}
+
+/** Store on one SQLite file, in WAL mode with full fsync, so acknowledged writes survive a crash. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly written = new EventEmitter();
+  private readonly now: () => number;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteStoreOptions) {
+    this.now = options.now ?? Date.now;
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(SCHEMA);
+    this.written.setMaxListeners(0);
+  }
+
+  async get(key: ObjectKey): Promise<string | undefined> {
+    const row = this.stmt<{ json: string }>('SELECT json FROM objects WHERE resource = ? AND key = ?').get(
+      key.resource,
+      keyString(key),
+    );
+    return row?.json;
+  }
+
+  async list(resource: string, options: ListOptions = {}): Promise<ListResult> {
+    const where = ['resource = ?'];
+    const args: (string | number)[] = [resource];
+    if (options.node !== undefined && resource === 'pods') {
+      where.push('node = ?');
+      args.push(options.node);
+    }
+    if (options.namespace !== undefined) {
+      where.push('key >= ? AND key < ?');
+      args.push(`${options.namespace}/`, `${options.namespace}0`); // '/' + 1 is '0'
+    }
+    if (options.after) {
+      where.push('key > ?');
+      args.push(options.after);
+    }
+    const limit = options.limit ?? 0;
+    const sql = `SELECT key, json FROM objects WHERE ${where.join(' AND ')} ORDER BY key${limit > 0 ? ` LIMIT ${limit + 1}` : ''}`;
+    const read = this.db.transaction(() => ({
+      rows: this.stmt<{ key: string; json: string }>(sql).all(...args),
+      revision: this.currentRevision(),
+    }));
+    const { rows, revision } = read();
+    const more = limit > 0 && rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    return { items: page.map((r) => r.json), revision, ...(more ? { more: page.at(-1)?.key } : {}) };
+  }
+
+  async create(key: ObjectKey, object: StoredObject, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.write('create', key, object, { ...options, expectedRevision: 0 });
+  }
+
+  async update(key: ObjectKey, object: StoredObject, options: UpdateOptions): Promise<WriteResult> {
+    return this.write('update', key, object, options);
+  }
+
+  async delete(key: ObjectKey, object: StoredObject, options: DeleteOptions): Promise<WriteResult> {
+    return this.write('delete', key, object, { ...options, node: options.previousNode ?? '' });
+  }
+
+  private write(
+    mode: 'create' | 'update' | 'delete',
+    key: ObjectKey,
+    object: StoredObject,
+    options: UpdateOptions,
+  ): WriteResult {
+    const { head, tail } = splitForRevision(object);
+    const field = keyString(key);
+    const node = key.resource === 'pods' ? (options.node ?? '') : '';
+    const tx = this.db.transaction((): WriteResult => {
+      if (options.fence && !this.fenceHolds(options.fence)) return { ok: false, reason: 'fenced' };
+      const current = this.stmt<{ rev: number }>(
+        'SELECT rev FROM objects WHERE resource = ? AND key = ?',
+      ).get(key.resource, field);
+      if (mode === 'create' && current) return { ok: false, reason: 'exists', current: current.rev };
+      if (mode !== 'create') {
+        if (!current) return { ok: false, reason: 'not-found' };
+        if (current.rev !== options.expectedRevision)
+          return { ok: false, reason: 'conflict', current: current.rev };
+      }
+      const revision = this.currentRevision() + 1;
+      this.setMeta('revision', String(revision));
+      const json = `${head}${revision}${tail}`;
+      if (mode === 'delete') {
+        this.stmt('DELETE FROM objects WHERE resource = ? AND key = ?').run(key.resource, field);
+      } else {
+        this.db
+          .prepare('INSERT OR REPLACE INTO objects (resource, key, rev, node, json) VALUES (?, ?, ?, ?, ?)')
+          .run(key.resource, field, revision, node, json);
+      }
+      const type: WatchEventType = mode === 'create' ? 'ADDED' : mode === 'update' ? 'MODIFIED' : 'DELETED';
+      this.db
+        .prepare(
+          'INSERT INTO outbox (rev, type, resource, ns, name, node, json) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(revision, type, key.resource, key.namespace, key.name, options.node ?? '', json);
+      return { ok: true, revision, json };
+    });
+    const result = tx();
+    if (result.ok) this.written.emit('write');
+    return result;
+  }
+
+  private fenceHolds(fence: Fence): boolean {
+    const row = this.stmt<{ json: string }>('SELECT json FROM objects WHERE resource = ? AND key = ?').get(
+      'leases',
+      keyString(fence.lease),
+    );
+    if (!row) return false;
+    const spec = (JSON.parse(row.json) as { spec?: { holderIdentity?: string; leaseTransitions?: number } })
+      .spec;
+    return (
+      spec?.holderIdentity === fence.holderIdentity &&
+      (spec?.leaseTransitions ?? 0) === fence.leaseTransitions
+    );
+  }
+
+  async revision(): Promise<number> {
+    return this.currentRevision();
+  }
+
+  async raiseRevision(floor: number): Promise<number> {
+    const tx = this.db.transaction(() => {
+      const current = this.currentRevision();
+      if (floor > current) this.setMeta('revision', String(floor));
+      return Math.max(floor, current);
+    });
+    return tx();
+  }
+
+  async readOutbox(afterId: string, limit: number, blockMs: number): Promise<OutboxEntry[]> {
+    const read = () =>
+      this.stmt<OutboxRow>('SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?')
+        .all(Number(afterId || 0), limit)
+        .map(toEntry);
+    const now = read();
+    if (now.length > 0 || blockMs <= 0) return now;
+    // SQLite cannot block; writes in this process wake the reader instead.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, blockMs);
+      timer.unref();
+      this.written.once('write', done);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    return read();
+  }
+
+  async ackOutbox(id: string): Promise<void> {
+    const tx = this.db.transaction(() => {
+      const cursor = Number(this.getMeta('outbox.cursor') ?? 0);
+      if (Number(id) <= cursor) return;
+      this.setMeta('outbox.cursor', id);
+      this.stmt('DELETE FROM outbox WHERE id <= ?').run(Number(id));
+    });
+    tx();
+  }
+
+  async outboxCursor(): Promise<string> {
+    return this.getMeta('outbox.cursor') ?? '';
+  }
+
+  async outboxLength(): Promise<number> {
+    return this.stmt<{ n: number }>('SELECT COUNT(*) AS n FROM outbox').get()?.n ?? 0;
+  }
+
+  async acquireRelayLease(owner: string, ttlMs: number): Promise<boolean> {
+    const tx = this.db.transaction(() => {
+      const held = this.getMeta('relay.lease');
+      const [holder, until] = held ? (JSON.parse(held) as [string, number]) : ['', 0];
+      if (holder && holder !== owner && until > this.now()) return false;
+      this.setMeta('relay.lease', JSON.stringify([owner, this.now() + ttlMs]));
+      return true;
+    });
+    return tx();
+  }
+
+  async releaseRelayLease(owner: string): Promise<void> {
+    const held = this.getMeta('relay.lease');
+    if (held && (JSON.parse(held) as [string, number])[0] === owner) {
+      this.stmt('DELETE FROM meta WHERE k = ?').run('relay.lease');
+    }
+  }
+
+  async durability(): Promise<Durability> {
+    const memory = this.db.name === ':memory:';
+    return {
+      durable: !memory,
+      detail: memory ? 'in-memory SQLite' : `SQLite ${this.db.name} (WAL, synchronous=FULL)`,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.written.emit('write'); // wake a blocked reader so it can see the store is closing
+    this.db.close();
+  }
+
+  /** Prepared statements are cached: preparing costs more than running on the hot path. */
+  private stmt<R = unknown>(sql: string): Database.Statement<unknown[], R> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as Database.Statement<unknown[], R>;
+  }
+
+  private currentRevision(): number {
+    return Number(this.getMeta('revision') ?? 0);
+  }
+
+  private getMeta(k: string): string | undefined {
+    return this.stmt<{ v: string }>('SELECT v FROM meta WHERE k = ?').get(k)?.v;
+  }
+
+  private setMeta(k: string, v: string): void {
+    this.stmt('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)').run(k, v);
+  }
+}
+
+function toEntry(row: OutboxRow): OutboxEntry {
+  return {
+    id: String(row.id),
+    revision: row.rev,
+    type: row.type,
+    key: { resource: row.resource, namespace: row.ns, name: row.name },
+    node: row.node,
+    objectJson: row.json,
+  };
+}

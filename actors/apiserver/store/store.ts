@@ -1,0 +1,171 @@
+/**
+ * The desired-state store: a small interface (in the spirit of kine's Backend) with two
+ * implementations, Redis (`redis/`) and an embedded SQLite file (`sqlite/`), that pass one
+ * contract suite (`contract.ts`).
+ *
+ * Every write is one atomic step: check the expected resourceVersion, bump the global revision,
+ * write the object (its `metadata.resourceVersion` set to the new revision) and its indexes, and
+ * append the watch event to the outbox, all or nothing. Only the API server touches a store.
+ */
+
+/** Where an object lives. `namespace` is empty for cluster-scoped kinds. */
+export interface ObjectKey {
+  readonly resource: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** The shape every stored object has; the store reads and writes nothing else of it. */
+export interface StoredObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly resourceVersion?: string;
+    readonly [field: string]: unknown;
+  };
+  readonly [field: string]: unknown;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** One outbox entry: the watch event of one committed write. */
+export interface OutboxEntry {
+  /** Store-specific position, strictly increasing (Redis stream id, SQLite row id). */
+  readonly id: string;
+  readonly revision: number;
+  readonly type: WatchEventType;
+  readonly key: ObjectKey;
+  /** Pods: the node the pod is bound to ('' while unbound). */
+  readonly node: string;
+  /** The object as committed (for DELETED: its last state, at the deletion's revision). */
+  readonly objectJson: string;
+}
+
+/** A precondition checked atomically with the write: a lease still held (scheduler fencing). */
+export interface Fence {
+  readonly lease: ObjectKey;
+  readonly holderIdentity: string;
+  /** `spec.leaseTransitions` when the lease was acquired: a token that changes with every holder. */
+  readonly leaseTransitions: number;
+}
+
+export interface WriteOptions {
+  /** Pods: the node index entry to maintain ('' or absent: unbound). */
+  readonly node?: string;
+  /** Extra preconditions, all checked in the same atomic step. */
+  readonly fence?: Fence;
+}
+
+export interface UpdateOptions extends WriteOptions {
+  /** The resourceVersion the caller read; a different stored one is a conflict. */
+  readonly expectedRevision: number;
+  /**
+   * Pods: the node of the version the caller read. Exact, because the write only happens when
+   * `expectedRevision` still matches that version.
+   */
+  readonly previousNode?: string;
+}
+
+export interface DeleteOptions {
+  readonly expectedRevision: number;
+  readonly previousNode?: string;
+  readonly fence?: Fence;
+}
+
+export interface ListOptions {
+  /** Only this namespace (namespaced kinds). */
+  readonly namespace?: string;
+  /** Pods only: only pods bound to this node ('' = unbound), served from an index. */
+  readonly node?: string;
+  /** Return keys strictly after this `namespace/name` (pagination). */
+  readonly after?: string;
+  /** At most this many items (0 or absent: all). */
+  readonly limit?: number;
+}
+
+export interface ListResult {
+  /** Objects as JSON text, in `namespace/name` order. */
+  readonly items: readonly string[];
+  /** The store revision the page was read at. */
+  readonly revision: number;
+  /** The `namespace/name` of the last item when more remain, for the next page's `after`. */
+  readonly more?: string;
+}
+
+/** Why a write did not happen; anything else is thrown as an error (store down, bug). */
+export type WriteFailure = 'exists' | 'not-found' | 'conflict' | 'fenced';
+
+export type WriteResult =
+  | { readonly ok: true; readonly revision: number; readonly json: string }
+  | { readonly ok: false; readonly reason: WriteFailure; readonly current?: number };
+
+export interface Durability {
+  /** True when an acknowledged write survives a crash of the store (Redis: AOF + fsync always). */
+  readonly durable: boolean;
+  readonly detail: string;
+}
+
+export interface Store {
+  readonly kind: 'redis' | 'sqlite';
+  /** The object as JSON text, or undefined. */
+  get(key: ObjectKey): Promise<string | undefined>;
+  /** A consistent page of one resource. */
+  list(resource: string, options?: ListOptions): Promise<ListResult>;
+  /** Creates; fails with `exists` when the key is taken. */
+  create(key: ObjectKey, object: StoredObject, options?: WriteOptions): Promise<WriteResult>;
+  /** Replaces; fails with `not-found` or `conflict` (stale expectedRevision) or `fenced`. */
+  update(key: ObjectKey, object: StoredObject, options: UpdateOptions): Promise<WriteResult>;
+  /** Removes; `object` is the last state to put in the DELETED event. */
+  delete(key: ObjectKey, object: StoredObject, options: DeleteOptions): Promise<WriteResult>;
+  /** The current global revision. */
+  revision(): Promise<number>;
+  /** Raises the revision to at least `floor` (after an event log that is ahead of the store). */
+  raiseRevision(floor: number): Promise<number>;
+  /** Outbox entries after `afterId` ('' = from the oldest), at most `limit`, waiting up to `blockMs`. */
+  readOutbox(afterId: string, limit: number, blockMs: number): Promise<OutboxEntry[]>;
+  /** Marks every entry up to and including `id` as published, and trims them. */
+  ackOutbox(id: string): Promise<void>;
+  /** Where the relay stopped: the id of the last acknowledged outbox entry ('' when none). */
+  outboxCursor(): Promise<string>;
+  /** Number of entries not yet acknowledged. */
+  outboxLength(): Promise<number>;
+  /** Takes or renews the relay lease for `owner`; true when `owner` holds it now. */
+  acquireRelayLease(owner: string, ttlMs: number): Promise<boolean>;
+  releaseRelayLease(owner: string): Promise<void>;
+  durability(): Promise<Durability>;
+  close(): Promise<void>;
+}
+
+/** The `namespace/name` string keys sort and paginate by. */
+export function keyString(key: Pick<ObjectKey, 'namespace' | 'name'>): string {
+  return `${key.namespace}/${key.name}`;
+}
+
+/** Splits a `namespace/name` key string. */
+export function parseKeyString(value: string): { namespace: string; name: string } {
+  const slash = value.indexOf('/');
+  return { namespace: value.slice(0, slash), name: value.slice(slash + 1) };
+}
+
+/**
+ * Serialises an object split around its `metadata.resourceVersion` value, so a store can insert the
+ * revision it assigns inside the same atomic step: `head + revision + tail` is the stored JSON.
+ * apiVersion and kind come first and are validated identifiers, so the split point can never fall
+ * inside user data, and no JSON has to be re-encoded inside a Lua script.
+ */
+export function splitForRevision(object: StoredObject): { head: string; tail: string } {
+  const { resourceVersion: _dropped, ...metadata } = object.metadata;
+  const { apiVersion, kind, metadata: _metadata, ...rest } = object;
+  const metaInner = JSON.stringify(metadata).slice(1, -1);
+  const restInner = JSON.stringify(rest).slice(1, -1);
+  const head = `{"apiVersion":${JSON.stringify(apiVersion)},"kind":${JSON.stringify(kind)},"metadata":{"resourceVersion":"`;
+  const tail = `"${metaInner ? `,${metaInner}` : ''}}${restInner ? `,${restInner}` : ''}}`;
+  return { head, tail };
+}
+
+/** Joins what `splitForRevision` split, with the revision in place. */
+export function joinWithRevision(parts: { head: string; tail: string }, revision: number): string {
+  return `${parts.head}${revision}${parts.tail}`;
+}
