@@ -51,7 +51,11 @@ export function invalidValue(field: string, value: unknown, detail: string): Fie
 /** `field: Unsupported value: "x": supported values: "a", "b"` */
 export function notSupported(field: string, value: unknown, supported: readonly string[]): FieldError {
   const list = supported.map((s) => JSON.stringify(s)).join(', ');
-  return make('FieldValueNotSupported', field, `Unsupported value: ${quoteValue(value)}: supported values: ${list}`);
+  return make(
+    'FieldValueNotSupported',
+    field,
+    `Unsupported value: ${quoteValue(value)}: supported values: ${list}`,
+  );
 }
 
 /** `field: Duplicate value: "x"` */
@@ -76,7 +80,11 @@ export function forbiddenField(field: string, detail: string): FieldError {
 
 /** `field: Invalid value: "x": must be of type string` (a JSON type mismatch). */
 export function typeInvalid(field: string, value: unknown, expected: string): FieldError {
-  return make('FieldValueTypeInvalid', field, `Invalid value: ${quoteValue(value)}: must be of type ${expected}`);
+  return make(
+    'FieldValueTypeInvalid',
+    field,
+    `Invalid value: ${quoteValue(value)}: must be of type ${expected}`,
+  );
 }
 
 /** Joins path segments the Kubernetes way: keys with dots, indexes in brackets. */
