@@ -55,7 +55,22 @@ export interface Subscription {
   readonly closed: Promise<void>;
 }
 
-/** A synchronous or asynchronous message handler. Errors it throws are logged, never lost silently. */
+/**
+ * The log calls a bus makes: handler failures, dropped replies, connection changes. pino's `Logger`
+ * fits this shape, so a component passes its own logger down unchanged.
+ */
+export interface BusLogger {
+  debug(fields: object, msg: string): void;
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
+
+/**
+ * A synchronous or asynchronous message handler. Errors it throws are logged, never lost silently.
+ * Handlers of one subscription run one at a time, in arrival order: the next message waits for the
+ * previous handler's promise, so a handler that wants concurrency hands the work off and returns.
+ */
 export type MessageHandler = (msg: BusMessage) => void | Promise<void>;
 
 /** Connection state changes a component may log or act on. */

@@ -1,0 +1,294 @@
+/**
+ * The in-process `EventLog`: a bounded array of entries with JetStream's numbering (sequences start
+ * at 1, never reused, not consumed by duplicates, kept counting across a purge) and readers that are
+ * told, precisely, when an entry they still needed was trimmed.
+ */
+import type { Subject } from '../../../protocol/subjects.js';
+import type { Clock } from '../clock.js';
+import {
+  type AppendOptions,
+  type AppendResult,
+  BusError,
+  type EventLog,
+  type LogEntry,
+  LogExpiredError,
+  type LogInfo,
+  type LogReader,
+  type ReadOptions,
+  subjectMatches,
+  toBytes,
+} from './bus.js';
+import {
+  assertHeaders,
+  assertPattern,
+  assertPublishSubject,
+  patternsOverlap,
+  type ResolvedLogConfig,
+} from './validate.js';
+
+/** What a log needs from the bus that owns it. */
+export interface MemoryLogHost {
+  readonly clock: Clock;
+  /** Throws `BusClosedError` once the bus is closed. */
+  ensureOpen(): void;
+}
+
+type EntryHandler = (entry: LogEntry) => void | Promise<void>;
+
+/** An `EventLog` held in memory; shared by name within one `MemoryBus`. */
+export class MemoryEventLog implements EventLog {
+  private entries: LogEntry[] = [];
+  /** Index of the oldest live entry in `entries` (trimming advances it; compaction resets it). */
+  private head = 0;
+  private lastSeq = 0;
+  /** Message ids inside the duplicate window, oldest first (Map keeps insertion order). */
+  private readonly ids = new Map<string, { readonly seq: number; readonly at: number }>();
+  private readonly readers = new Set<MemoryLogReader>();
+
+  constructor(
+    readonly name: string,
+    private config: ResolvedLogConfig,
+    private readonly host: MemoryLogHost,
+  ) {}
+
+  /** The subject patterns this log captures. */
+  get subjects(): readonly string[] {
+    return this.config.subjects;
+  }
+
+  /** Applies a new configuration (like a stream update), trimming at once if limits shrank. */
+  configure(config: ResolvedLogConfig): void {
+    this.config = config;
+    this.trim();
+  }
+
+  async append(subject: Subject, data: Uint8Array | string, options?: AppendOptions): Promise<AppendResult> {
+    this.host.ensureOpen();
+    assertPublishSubject(subject);
+    assertHeaders(options?.headers);
+    if (!this.config.subjects.some((p) => subjectMatches(p, subject))) {
+      throw new BusError(`subject ${subject} is not captured by log ${this.name}`);
+    }
+    const now = this.host.clock.now();
+    this.forgetExpiredIds(now);
+    const known = options?.msgId === undefined ? undefined : this.ids.get(options.msgId);
+    if (known) return { seq: known.seq, duplicate: true };
+
+    const seq = ++this.lastSeq;
+    const headers = options?.headers && options.headers.size > 0 ? new Map(options.headers) : undefined;
+    this.entries.push({ seq, subject, data: toBytes(data), headers, time: now });
+    if (options?.msgId !== undefined) this.ids.set(options.msgId, { seq, at: now });
+    this.trim();
+    for (const reader of this.readers) reader.wake();
+    return { seq, duplicate: false };
+  }
+
+  async info(): Promise<LogInfo> {
+    this.host.ensureOpen();
+    this.trim();
+    return { firstSeq: this.firstSeq(), lastSeq: this.lastSeq, messages: this.entries.length - this.head };
+  }
+
+  async get(seq: number): Promise<LogEntry | undefined> {
+    this.host.ensureOpen();
+    this.trim();
+    const first = this.firstSeq();
+    if (!Number.isInteger(seq) || seq < first || seq > this.lastSeq) return undefined;
+    return copyEntry(this.entries[this.head + (seq - first)] as LogEntry);
+  }
+
+  async read(handler: EntryHandler, options?: ReadOptions): Promise<LogReader> {
+    this.host.ensureOpen();
+    const filter = options?.filter;
+    if (filter !== undefined) {
+      assertPattern(filter);
+      // JetStream refuses a consumer filter outside the stream's subjects; so does the memory log.
+      if (!this.config.subjects.some((s) => patternsOverlap(s, filter))) {
+        throw new BusError(`filter ${filter} matches nothing log ${this.name} captures`);
+      }
+    }
+    this.trim();
+    const startSeq = Math.max(1, options?.startSeq ?? this.lastSeq + 1);
+    const reader = new MemoryLogReader(this, handler, startSeq, options?.filter, () =>
+      this.readers.delete(reader),
+    );
+    const first = this.firstSeq();
+    // Conservative at the start (as on NATS): the trimmed entries are gone, so whether they matched
+    // the filter is unknown, and the reader must relist.
+    if (startSeq < first) reader.fail(new LogExpiredError(startSeq, first));
+    else {
+      this.readers.add(reader);
+      reader.start();
+    }
+    return reader;
+  }
+
+  async purge(): Promise<void> {
+    this.host.ensureOpen();
+    this.remove(this.entries.length - this.head);
+  }
+
+  /** Stops every reader because the bus closed. */
+  closeReaders(reason: Error): void {
+    for (const reader of [...this.readers]) reader.fail(reason);
+  }
+
+  /**
+   * The next entry at or after `reader.position` that matches its filter, trimming first; moves the
+   * reader past the non-matching entries it skipped.
+   */
+  nextFor(reader: MemoryLogReader): LogEntry | undefined {
+    this.trim();
+    const first = this.firstSeq();
+    let seq = Math.max(reader.position, first);
+    for (; seq <= this.lastSeq; seq++) {
+      const entry = this.entries[this.head + (seq - first)] as LogEntry;
+      if (reader.filter === undefined || subjectMatches(reader.filter, entry.subject)) {
+        reader.position = seq + 1;
+        return copyEntry(entry);
+      }
+    }
+    reader.position = seq;
+    return undefined;
+  }
+
+  private firstSeq(): number {
+    const oldest = this.entries[this.head];
+    return oldest ? oldest.seq : this.lastSeq + 1;
+  }
+
+  /** Applies maxMessages and maxAge (lazily, on every operation, with the injected clock). */
+  private trim(): void {
+    const live = this.entries.length - this.head;
+    let drop = Math.max(0, live - this.config.maxMessages);
+    if (this.config.maxAgeMs > 0) {
+      const oldestKept = this.host.clock.now() - this.config.maxAgeMs;
+      while (drop < live && (this.entries[this.head + drop] as LogEntry).time <= oldestKept) drop++;
+    }
+    if (drop > 0) this.remove(drop);
+  }
+
+  /** Removes the `count` oldest entries and expires each reader that still needed one of them. */
+  private remove(count: number): void {
+    if (count <= 0) return;
+    const removed = this.entries.slice(this.head, this.head + count);
+    this.head += count;
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+    const first = this.firstSeq();
+    for (const reader of [...this.readers]) {
+      const needed = removed.find(
+        (e) =>
+          e.seq >= reader.position &&
+          (reader.filter === undefined || subjectMatches(reader.filter, e.subject)),
+      );
+      if (needed) reader.fail(new LogExpiredError(needed.seq, first));
+    }
+  }
+
+  private forgetExpiredIds(now: number): void {
+    for (const [id, { at }] of this.ids) {
+      if (now - at < this.config.duplicateWindowMs) break;
+      this.ids.delete(id);
+    }
+  }
+}
+
+/** Delivers a log's entries to one handler, one at a time, from a start position, then live. */
+class MemoryLogReader implements LogReader {
+  /** The next sequence this reader has not yet looked at. */
+  position: number;
+  readonly closed: Promise<Error | undefined>;
+  private resolveClosed!: (reason: Error | undefined) => void;
+  private stopped = false;
+  private running = false;
+  private reason: Error | undefined;
+  private wakeUp: (() => void) | undefined;
+
+  constructor(
+    private readonly owner: MemoryEventLog,
+    private readonly handler: EntryHandler,
+    startSeq: number,
+    readonly filter: string | undefined,
+    private readonly detach: () => void,
+  ) {
+    this.position = startSeq;
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+  }
+
+  /** Starts the delivery loop on a later turn, so no handler runs inside `read`. */
+  start(): void {
+    setImmediate(() => {
+      this.loop().then(
+        () => this.resolveClosed(this.reason),
+        (err: unknown) => this.resolveClosed(asError(err)),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    this.stop(undefined);
+  }
+
+  /** Ends the reader with `reason`; the entry being handled (if any) completes first. */
+  fail(reason: Error): void {
+    this.stop(reason);
+  }
+
+  /** Called by the log after an append: there may be something new to deliver. */
+  wake(): void {
+    const wake = this.wakeUp;
+    this.wakeUp = undefined;
+    wake?.();
+  }
+
+  private stop(reason: Error | undefined): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.reason = reason;
+    this.detach();
+    if (this.wakeUp) this.wake();
+    else if (!this.running) this.resolveClosed(reason);
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      while (!this.stopped) {
+        const entry = this.owner.nextFor(this);
+        if (this.stopped) break;
+        if (!entry) {
+          await new Promise<void>((resolve) => {
+            this.wakeUp = resolve;
+          });
+          continue;
+        }
+        try {
+          await this.handler(entry);
+        } catch (err) {
+          this.stop(asError(err));
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+function copyEntry(entry: LogEntry): LogEntry {
+  return {
+    seq: entry.seq,
+    subject: entry.subject,
+    data: new Uint8Array(entry.data),
+    headers: entry.headers ? new Map(entry.headers) : undefined,
+    time: entry.time,
+  };
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new BusError('log reader handler failed', { cause: err });
+}

@@ -1,0 +1,151 @@
+/**
+ * `EventLog` over a JetStream stream: file storage, limits retention, discard old, de-duplication by
+ * `Nats-Msg-Id` within `duplicate_window`. Readers live in `nats-reader.ts`.
+ */
+import {
+  DiscardPolicy,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type StreamInfo,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import type { Subject } from '../../../protocol/subjects.js';
+import {
+  type AppendOptions,
+  type AppendResult,
+  BusError,
+  type EventLog,
+  type EventLogConfig,
+  type LogEntry,
+  type LogInfo,
+  type LogReader,
+  type ReadOptions,
+  subjectMatches,
+  toBytes,
+} from './bus.js';
+import { fromNatsHeaders, isStreamNotFound, JsCodes, jetStreamError, toNatsHeaders } from './nats-codec.js';
+import { firstSeqOf, NatsLogReader, type ReaderHost } from './nats-reader.js';
+import {
+  assertHeaders,
+  assertLogName,
+  assertPattern,
+  assertPublishSubject,
+  type ResolvedLogConfig,
+  resolveLogConfig,
+} from './validate.js';
+
+/** A replayable log backed by one JetStream stream of the same name. */
+export class NatsEventLog implements EventLog {
+  private constructor(
+    private readonly host: ReaderHost,
+    readonly name: string,
+    private readonly subjects: readonly string[],
+  ) {}
+
+  /** Opens the stream `name`, creating or updating it when `config` is given. */
+  static async open(host: ReaderHost, name: string, config?: EventLogConfig): Promise<NatsEventLog> {
+    assertLogName(name);
+    const info = config
+      ? await ensureStream(host, name, resolveLogConfig(config))
+      : await streamInfo(host, name);
+    return new NatsEventLog(host, name, info.config.subjects ?? []);
+  }
+
+  async append(subject: Subject, data: Uint8Array | string, options?: AppendOptions): Promise<AppendResult> {
+    assertPublishSubject(subject);
+    assertHeaders(options?.headers);
+    // Checked here because JetStream would store the entry in whichever stream captures the subject.
+    if (!this.subjects.some((p) => subjectMatches(p, subject))) {
+      throw new BusError(`subject ${subject} is not captured by log ${this.name}`);
+    }
+    const headers = toNatsHeaders(options?.headers);
+    try {
+      const ack = await this.host.js.publish(subject, toBytes(data), {
+        ...(options?.msgId === undefined ? {} : { msgID: options.msgId }),
+        ...(headers === undefined ? {} : { headers }),
+      });
+      if (ack.stream !== this.name) {
+        throw new BusError(`append to ${subject} was stored by stream ${ack.stream}, not log ${this.name}`);
+      }
+      return { seq: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      throw jetStreamError(err, `append to log ${this.name} on ${subject}`, this.host.jsTimeoutMs);
+    }
+  }
+
+  async info(): Promise<LogInfo> {
+    const { state } = await streamInfo(this.host, this.name);
+    return { firstSeq: firstSeqOf(state), lastSeq: state.last_seq, messages: state.messages };
+  }
+
+  async get(seq: number): Promise<LogEntry | undefined> {
+    if (!Number.isInteger(seq) || seq < 1) return undefined;
+    try {
+      // nats.js turns "no message found" (trimmed, purged or never written) into null.
+      const stored = await this.host.jsm.streams.getMessage(this.name, { seq });
+      if (!stored) return undefined;
+      return {
+        seq: stored.seq,
+        subject: stored.subject,
+        data: stored.data,
+        headers: fromNatsHeaders(stored.header, true),
+        time: stored.time.getTime(),
+      };
+    } catch (err) {
+      throw jetStreamError(err, `get ${seq} from log ${this.name}`, this.host.jsTimeoutMs);
+    }
+  }
+
+  async read(handler: (entry: LogEntry) => void | Promise<void>, options?: ReadOptions): Promise<LogReader> {
+    if (options?.filter !== undefined) assertPattern(options.filter);
+    return NatsLogReader.open(this.host, this.name, handler, options);
+  }
+
+  async purge(): Promise<void> {
+    try {
+      await this.host.jsm.streams.purge(this.name);
+    } catch (err) {
+      throw jetStreamError(err, `purge log ${this.name}`, this.host.jsTimeoutMs);
+    }
+  }
+}
+
+async function streamInfo(host: ReaderHost, name: string): Promise<StreamInfo> {
+  try {
+    return await host.jsm.streams.info(name);
+  } catch (err) {
+    if (isStreamNotFound(err)) throw new BusError(`log ${name} does not exist`, { cause: err });
+    throw jetStreamError(err, `log ${name}`, host.jsTimeoutMs);
+  }
+}
+
+/** Creates the stream, or updates it when one of that name exists with another configuration. */
+async function ensureStream(host: ReaderHost, name: string, config: ResolvedLogConfig): Promise<StreamInfo> {
+  const limits = {
+    subjects: [...config.subjects],
+    max_msgs: config.maxMessages,
+    max_age: nanos(config.maxAgeMs),
+    duplicate_window: nanos(config.duplicateWindowMs),
+    discard: DiscardPolicy.Old,
+  };
+  try {
+    // Adding a stream that exists with the same configuration succeeds, so this is idempotent.
+    return await host.jsm.streams.add({
+      name,
+      ...limits,
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      num_replicas: 1,
+    });
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError && err.code === JsCodes.StreamNameInUse)) {
+      throw jetStreamError(err, `create log ${name}`, host.jsTimeoutMs);
+    }
+  }
+  try {
+    return await host.jsm.streams.update(name, limits);
+  } catch (err) {
+    throw jetStreamError(err, `update log ${name}`, host.jsTimeoutMs);
+  }
+}
