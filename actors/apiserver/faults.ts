@@ -21,7 +21,8 @@ export function faultsFromSpec(spec: string | undefined, crash: () => void = sel
   const armed = new Map<string, number>();
   for (const part of spec.split(',')) {
     const [point, count] = part.split('@');
-    if (!point || !count || !Number.isInteger(Number(count))) throw new Error(`bad SKIFF_FAULTS entry ${part}`);
+    if (!point || !count || !Number.isInteger(Number(count)))
+      throw new Error(`bad SKIFF_FAULTS entry ${part}`);
     armed.set(point, Number(count));
   }
   const hits = new Map<string, number>();

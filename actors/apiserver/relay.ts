@@ -90,7 +90,10 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
     const last = entryRevision((await deps.log.get(info.lastSeq))?.headers) ?? 0;
     const current = await deps.store.revision();
     if (last > current) {
-      ctx.log.error({ storeRevision: current, logRevision: last }, 'store is behind the event log: raising its revision');
+      ctx.log.error(
+        { storeRevision: current, logRevision: last },
+        'store is behind the event log: raising its revision',
+      );
       await deps.store.raiseRevision(last);
     }
   }
@@ -100,7 +103,11 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
       later(ctx, options.retryMs);
       return;
     }
-    const entries = await deps.store.readOutbox(cursor, options.batch, ctx.signal.aborted ? 0 : options.blockMs);
+    const entries = await deps.store.readOutbox(
+      cursor,
+      options.batch,
+      ctx.signal.aborted ? 0 : options.blockMs,
+    );
     if (entries.length > 0) {
       deps.faults.hit('relay.before-publish');
       // Appends start in revision order on one connection; awaiting them together keeps the
@@ -124,7 +131,8 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
       node: entry.node,
     });
     const headers = new Map([[REVISION_HEADER, String(entry.revision)]]);
-    let payload = `{"type":"${entry.type}","object":${entry.objectJson}}`;
+    const previous = entry.previousJson ? `,"previous":${entry.previousJson}` : '';
+    let payload = `{"type":"${entry.type}","object":${entry.objectJson}${previous}}`;
     if (Buffer.byteLength(payload) > options.maxEventBytes) {
       headers.set(TRUNCATED_HEADER, '1');
       payload = JSON.stringify({ type: entry.type, object: reference(entry) });
@@ -149,7 +157,15 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
 
 /** The identity of an object too large for the bus: watchers GET the object itself. */
 function reference(entry: OutboxEntry): unknown {
-  const head = JSON.parse(entry.objectJson) as { apiVersion: string; kind: string; metadata: Record<string, unknown> };
+  const head = JSON.parse(entry.objectJson) as {
+    apiVersion: string;
+    kind: string;
+    metadata: Record<string, unknown>;
+  };
   const { name, namespace, uid, resourceVersion } = head.metadata;
-  return { apiVersion: head.apiVersion, kind: head.kind, metadata: { name, namespace, uid, resourceVersion } };
+  return {
+    apiVersion: head.apiVersion,
+    kind: head.kind,
+    metadata: { name, namespace, uid, resourceVersion },
+  };
 }

@@ -20,7 +20,11 @@ import type { Transport, Watch, WatchHandler, WatchOptions } from './transport.j
 export interface ObjectLike {
   readonly apiVersion?: string;
   readonly kind?: string;
-  readonly metadata: { readonly name?: string; readonly namespace?: string; readonly resourceVersion?: string };
+  readonly metadata: {
+    readonly name?: string;
+    readonly namespace?: string;
+    readonly resourceVersion?: string;
+  };
 }
 
 export interface ListQuery {
@@ -170,7 +174,11 @@ export class ApiClient {
   }
 
   /** Creates or updates an object the way `kubectl apply` does (three-way merge on the server). */
-  async apply<T extends ObjectLike>(resource: string, object: T, query: WriteQuery = {}): Promise<ApplyResult<T>> {
+  async apply<T extends ObjectLike>(
+    resource: string,
+    object: T,
+    query: WriteQuery = {},
+  ): Promise<ApplyResult<T>> {
     const { body, warnings } = await this.callWithWarnings<{ action: ApplyResult<T>['action']; object: T }>({
       verb: 'apply',
       resource,

@@ -30,7 +30,11 @@ export function entryRevision(headers: ReadonlyMap<string, string> | undefined):
  * Where a watch from `revision` must start reading `log`: `expired` when entries newer than
  * `revision` were already trimmed away (the caller answers 410 Expired and the client relists).
  */
-export async function startForRevision(log: EventLog, revision: number, window = RELAY_WINDOW): Promise<WatchStart> {
+export async function startForRevision(
+  log: EventLog,
+  revision: number,
+  window = RELAY_WINDOW,
+): Promise<WatchStart> {
   const info = await log.info();
   if (info.messages === 0) return { kind: 'start', startSeq: info.lastSeq + 1 };
   const rev = async (seq: number): Promise<number> => entryRevision((await log.get(seq))?.headers) ?? 0;

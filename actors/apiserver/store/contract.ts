@@ -140,7 +140,10 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       const k = key('configmaps', n, 'a');
       const c = await store.create(k, cm(n, 'a'));
       if (!c.ok) throw new Error('create failed');
-      const u = await store.update(k, cm(n, 'a', { v: '2' }), { expectedRevision: c.revision });
+      const u = await store.update(k, cm(n, 'a', { v: '2' }), {
+        expectedRevision: c.revision,
+        previous: '{"fields":{"metadata.name":"a"}}',
+      });
       if (!u.ok) throw new Error('update failed');
       const d = await store.delete(k, cm(n, 'a', { v: '2' }), { expectedRevision: u.revision });
       if (!d.ok) throw new Error('delete failed');
@@ -152,6 +155,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         ['DELETED', d.revision],
       ]);
       expect(entries[2]?.key).toEqual(k);
+      expect(entries.map((e) => e.previousJson)).toEqual(['', '{"fields":{"metadata.name":"a"}}', '']);
       expect(JSON.parse(entries[2]?.objectJson ?? '{}').metadata.resourceVersion).toBe(String(d.revision));
       const last = entries.at(-1)?.id ?? '';
       await store.ackOutbox(last);

@@ -41,6 +41,8 @@ export interface OutboxEntry {
   readonly node: string;
   /** The object as committed (for DELETED: its last state, at the deletion's revision). */
   readonly objectJson: string;
+  /** MODIFIED: the previous version's selectable summary (labels, selectable fields) as JSON, or ''. */
+  readonly previousJson: string;
 }
 
 /** A precondition checked atomically with the write: a lease still held (scheduler fencing). */
@@ -56,6 +58,8 @@ export interface WriteOptions {
   readonly node?: string;
   /** Extra preconditions, all checked in the same atomic step. */
   readonly fence?: Fence;
+  /** Updates: the previous version's selectable summary, carried by the watch event. */
+  readonly previous?: string;
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -168,4 +172,15 @@ export function splitForRevision(object: StoredObject): { head: string; tail: st
 /** Joins what `splitForRevision` split, with the revision in place. */
 export function joinWithRevision(parts: { head: string; tail: string }, revision: number): string {
   return `${parts.head}${revision}${parts.tail}`;
+}
+
+/** The store could not be reached or did not answer; the operation may or may not have happened. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  constructor(operation: string, options: { cause: unknown }) {
+    super(
+      `store unavailable during ${operation}: ${(options.cause as Error)?.message ?? String(options.cause)}`,
+      options,
+    );
+  }
 }

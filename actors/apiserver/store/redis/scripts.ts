@@ -14,7 +14,7 @@
  * ARGV: 1 mode, 2 field (`ns/name`), 3 expected revision, 4 json head, 5 json tail,
  *       6 resource, 7 namespace, 8 name, 9 new node, 10 node-indexed ('1' for pods),
  *       11 fence lease field ('' = no fence), 12 fence holder, 13 fence transitions,
- *       14 outbox event type
+ *       14 outbox event type, 15 previous version's selectable summary ('' = none)
  * Returns {status, revision}: status 'ok' | 'exists' | 'not-found' | 'conflict' | 'fenced'.
  */
 export const WRITE_SCRIPT = `
@@ -58,7 +58,7 @@ else
   end
 end
 
-redis.call('XADD', KEYS[5], '*', 'r', rev, 't', ARGV[14], 'res', ARGV[6], 'ns', ARGV[7], 'nm', ARGV[8], 'nd', ARGV[9], 'o', json)
+redis.call('XADD', KEYS[5], '*', 'r', rev, 't', ARGV[14], 'res', ARGV[6], 'ns', ARGV[7], 'nm', ARGV[8], 'nd', ARGV[9], 'o', json, 'pv', ARGV[15])
 return {'ok', rev}
 `;
 

@@ -15,6 +15,7 @@ import {
   type OutboxEntry,
   type Store,
   type StoredObject,
+  StoreUnavailableError,
   splitForRevision,
   type UpdateOptions,
   type WatchEventType,
@@ -84,7 +85,7 @@ export class RedisStore implements Store {
   }
 
   async get(key: ObjectKey): Promise<string | undefined> {
-    const json = await this.cmd.hget(this.k('o', key.resource), keyString(key));
+    const json = await this.io('get', () => this.cmd.hget(this.k('o', key.resource), keyString(key)));
     return json ?? undefined;
   }
 
@@ -151,13 +152,14 @@ export class RedisStore implements Store {
       fence?.holderIdentity ?? '',
       String(fence?.leaseTransitions ?? 0),
       type,
+      options.previous ?? '',
     ])) as ScriptReply;
     if (status === 'ok') return { ok: true, revision, json: `${head}${revision}${tail}` };
     return { ok: false, reason: status as WriteFailure, ...(revision ? { current: revision } : {}) };
   }
 
   async revision(): Promise<number> {
-    return Number((await this.cmd.get(this.k('rev'))) ?? 0);
+    return Number((await this.io('revision', () => this.cmd.get(this.k('rev')))) ?? 0);
   }
 
   async raiseRevision(floor: number): Promise<number> {
@@ -169,7 +171,10 @@ export class RedisStore implements Store {
     const args: (string | number)[] = ['COUNT', limit];
     if (blockMs > 0) args.push('BLOCK', blockMs);
     args.push('STREAMS', this.k('outbox'), afterId || '0-0');
-    const reply = (await this.blocking.call('XREAD', ...args)) as [string, [string, string[]][]][] | null;
+    const blocking = this.blocking;
+    const reply = (await this.io('readOutbox', () => blocking.call('XREAD', ...args))) as
+      | [string, [string, string[]][]][]
+      | null;
     if (!reply) return [];
     return (reply[0]?.[1] ?? []).map(([id, fields]) => outboxEntry(id, fields));
   }
@@ -179,11 +184,11 @@ export class RedisStore implements Store {
   }
 
   async outboxCursor(): Promise<string> {
-    return (await this.cmd.get(this.k('outbox', 'cursor'))) ?? '';
+    return (await this.io('outboxCursor', () => this.cmd.get(this.k('outbox', 'cursor')))) ?? '';
   }
 
   async outboxLength(): Promise<number> {
-    return this.cmd.xlen(this.k('outbox'));
+    return this.io('outboxLength', () => this.cmd.xlen(this.k('outbox')));
   }
 
   async acquireRelayLease(owner: string, ttlMs: number): Promise<boolean> {
@@ -223,7 +228,17 @@ export class RedisStore implements Store {
   private run(command: string, args: string[]): Promise<unknown> {
     const fn = (this.cmd as unknown as Record<string, (...a: string[]) => Promise<unknown>>)[command];
     if (!fn) throw new Error(`script ${command} is not defined`);
-    return fn.apply(this.cmd, args);
+    return this.io(command, () => fn.apply(this.cmd, args));
+  }
+
+  /** Turns connection failures into StoreUnavailableError, which the API answers with 503. */
+  private async io<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof Error && /NOSCRIPT|WRONGTYPE|ERR /.test(err.message)) throw err; // a bug, not an outage
+      throw new StoreUnavailableError(operation, { cause: err });
+    }
   }
 }
 
@@ -264,5 +279,6 @@ function outboxEntry(id: string, fields: string[]): OutboxEntry {
     key: { resource: f.res ?? '', namespace: f.ns ?? '', name: f.nm ?? '' },
     node: f.nd ?? '',
     objectJson: f.o ?? '',
+    previousJson: f.pv ?? '',
   };
 }

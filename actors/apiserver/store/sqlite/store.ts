@@ -32,7 +32,7 @@ CREATE INDEX IF NOT EXISTS objects_by_node ON objects (resource, node, key);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT, rev INTEGER NOT NULL, type TEXT NOT NULL, resource TEXT NOT NULL,
-  ns TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL, json TEXT NOT NULL
+  ns TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL, json TEXT NOT NULL, prev TEXT NOT NULL DEFAULT ''
 );
 `;
 
@@ -45,6 +45,7 @@ interface OutboxRow {
   name: string;
   node: string;
   json: string;
+  prev: string;
 }
 
 export interface SqliteStoreOptions {
@@ -151,9 +152,18 @@ export class SqliteStore implements Store {
       const type: WatchEventType = mode === 'create' ? 'ADDED' : mode === 'update' ? 'MODIFIED' : 'DELETED';
       this.db
         .prepare(
-          'INSERT INTO outbox (rev, type, resource, ns, name, node, json) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO outbox (rev, type, resource, ns, name, node, json, prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(revision, type, key.resource, key.namespace, key.name, options.node ?? '', json);
+        .run(
+          revision,
+          type,
+          key.resource,
+          key.namespace,
+          key.name,
+          options.node ?? '',
+          json,
+          options.previous ?? '',
+        );
       return { ok: true, revision, json };
     });
     const result = tx();
@@ -288,5 +298,6 @@ function toEntry(row: OutboxRow): OutboxEntry {
     key: { resource: row.resource, namespace: row.ns, name: row.name },
     node: row.node,
     objectJson: row.json,
+    previousJson: row.prev,
   };
 }

@@ -1,0 +1,28 @@
+/**
+ * What the API server's request handling depends on, in one object (STYLE.md: deps arrive
+ * together, nothing is module-level).
+ */
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/log.js';
+import type { Faults } from './faults.js';
+import type { Store } from './store/store.js';
+
+/** Size limits, as Kubernetes sets them. */
+export interface Limits {
+  /** A request body larger than this is refused before decoding (Kubernetes: 3 MiB). */
+  readonly maxRequestBytes: number;
+  /** A stored object larger than this is refused (etcd's default limit: 1.5 MiB). */
+  readonly maxObjectBytes: number;
+}
+
+export const defaultLimits: Limits = { maxRequestBytes: 3 * 1024 * 1024, maxObjectBytes: 1536 * 1024 };
+
+export interface ApiDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly newUid: () => string;
+  readonly random: () => number;
+  readonly faults: Faults;
+  readonly limits: Limits;
+}
