@@ -1,0 +1,5 @@
+/**
+ * Label and field selectors: parsing the kubectl grammars, the manifest object form, and matching.
+ */
+export * from './field.js';
+export * from './label.js';
