@@ -589,3 +589,40 @@ describe('API handler', () => {
     });
   });
 });
+
+describe('API handler: Jobs', () => {
+  it('owns the selector of a Job and keeps it across updates', async () => {
+    const api = await testApi();
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'once' },
+      spec: {
+        template: {
+          spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'localhost/x:1' }] },
+        },
+      },
+    };
+    const created = await api.ok<{
+      metadata: { uid: string };
+      spec: { selector: unknown; template: { metadata: { labels: Record<string, string> } } };
+    }>({
+      verb: 'create',
+      resource: 'jobs',
+      namespace: 'default',
+      body: job,
+    });
+    expect(created.spec.selector).toEqual({
+      matchLabels: { 'batch.kubernetes.io/controller-uid': created.metadata.uid },
+    });
+    expect(created.spec.template.metadata.labels['batch.kubernetes.io/job-name']).toBe('once');
+    const patched = await api.ok<{ spec: { selector: unknown } }>({
+      verb: 'patch',
+      resource: 'jobs',
+      namespace: 'default',
+      name: 'once',
+      body: { spec: { parallelism: 3 } },
+    });
+    expect(patched.spec.selector).toEqual(created.spec.selector);
+  });
+});

@@ -13,7 +13,16 @@ import type { Limits } from './deps.js';
 import type { Handler, HandlerResult } from './handler.js';
 import { RawJson } from './objects.js';
 
-const VERBS: readonly string[] = ['create', 'get', 'list', 'update', 'patch', 'delete', 'deletecollection', 'apply'];
+const VERBS: readonly string[] = [
+  'create',
+  'get',
+  'list',
+  'update',
+  'patch',
+  'delete',
+  'deletecollection',
+  'apply',
+];
 
 /** A request worker's only message. */
 export type RequestMessage = { readonly type: 'request'; readonly msg: BusMessage };
@@ -44,7 +53,10 @@ export function decodeRequest(subjects: Subjects, limits: Limits, msg: BusMessag
   const route = subjects.parseApi(msg.subject);
   if (!route || !VERBS.includes(route.verb)) return badRequest(`not an API subject: ${msg.subject}`);
   if (route.subresource !== undefined && !isSubresource(route.subresource)) {
-    return new ApiError('NotFound', `the server could not find the requested resource (${route.subresource})`);
+    return new ApiError(
+      'NotFound',
+      `the server could not find the requested resource (${route.subresource})`,
+    );
   }
   let json: unknown;
   try {
@@ -58,7 +70,9 @@ export function decodeRequest(subjects: Subjects, limits: Limits, msg: BusMessag
     ...body.body,
     verb: route.verb as ApiVerb,
     resource: route.resource,
-    ...(route.subresource !== undefined && isSubresource(route.subresource) ? { subresource: route.subresource } : {}),
+    ...(route.subresource !== undefined && isSubresource(route.subresource)
+      ? { subresource: route.subresource }
+      : {}),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { invalid } from '../../protocol/errors.js';
 import { type JsonValue, jsonEqual } from '../../protocol/patch/json.js';
+import { generateJobSelector } from '../../protocol/resources/job.js';
 import type { AnyObject, ResourceType } from '../../protocol/resources/registry.js';
 import { validateObject } from '../../protocol/resources/validate.js';
 import { type Mutable, rfc3339, specOf } from './objects.js';
@@ -40,6 +41,15 @@ export function prepareForUpdate(type: ResourceType, next: Mutable<AnyObject>, o
   next.metadata.generation = jsonEqual(specOf(next as AnyObject) as JsonValue, specOf(old) as JsonValue)
     ? generation
     : generation + 1;
+}
+
+/**
+ * Fields the server owns inside the spec: a Job's selector and template labels come from its uid
+ * (unless `manualSelector`), on create and on every update, as in Kubernetes.
+ */
+export function withServerOwnedSpec(obj: AnyObject): AnyObject {
+  if (obj.kind !== 'Job') return obj;
+  return generateJobSelector(obj, obj.metadata.uid ?? '');
 }
 
 /** Builds the result of a status update: the stored object with only its status replaced. */

@@ -15,7 +15,13 @@ import type { AnyObject, ResourceType } from '../../../protocol/resources/regist
 import { validateObject } from '../../../protocol/resources/validate.js';
 import type { ApiDeps } from '../deps.js';
 import { generateName, type Mutable, objectKey, resourceType } from '../objects.js';
-import { prepareForCreate, prepareForStatusUpdate, prepareForUpdate, revalidate } from '../strategy.js';
+import {
+  prepareForCreate,
+  prepareForStatusUpdate,
+  prepareForUpdate,
+  revalidate,
+  withServerOwnedSpec,
+} from '../strategy.js';
 import { commitCreate, commitUpdate, isPinned, pin, readExisting } from './commit.js';
 
 /** How often a write that lost a race it did not ask to lose is tried again. */
@@ -79,7 +85,13 @@ export async function create(deps: ApiDeps, req: ApiRequest): Promise<Outcome> {
   const { object, warnings } = validated(type, doc);
   prepareForCreate(object, deps.clock.now(), deps.newUid());
   const key = objectKey(type, object.metadata.namespace, object.metadata.name as string);
-  const stored = await commitCreate(deps, type, key, object as AnyObject, req.options ?? {});
+  const stored = await commitCreate(
+    deps,
+    type,
+    key,
+    withServerOwnedSpec(object as AnyObject),
+    req.options ?? {},
+  );
   return { body: stored, warnings, code: 201 };
 }
 
@@ -111,7 +123,7 @@ export async function update(deps: ApiDeps, req: ApiRequest): Promise<Outcome> {
     }
     const next = structuredClone(object);
     prepareForUpdate(type, next, old);
-    return commitUpdate(deps, type, key, next as AnyObject, old, req.options ?? {});
+    return commitUpdate(deps, type, key, withServerOwnedSpec(next as AnyObject), old, req.options ?? {});
   });
   return { body, warnings };
 }
@@ -135,7 +147,7 @@ export async function patch(deps: ApiDeps, req: ApiRequest): Promise<Outcome> {
     }
     const { object } = validated(type, patched);
     prepareForUpdate(type, object, old);
-    return commitUpdate(deps, type, key, object as AnyObject, old, req.options ?? {});
+    return commitUpdate(deps, type, key, withServerOwnedSpec(object as AnyObject), old, req.options ?? {});
   });
   return { body };
 }

@@ -1,0 +1,112 @@
+/**
+ * The NATS transport: requests go to `skiff.api.<verb>.<resource>` (answered by any API server
+ * replica in the queue group) and watches read the JetStream event log directly, so watchers add
+ * no load to the API server.
+ */
+import {
+  type Bus,
+  type EventLog,
+  NoRespondersError,
+  RequestTimeoutError,
+} from '../../actors/kernel/bus/bus.js';
+import { type Clock, systemClock } from '../../actors/kernel/clock.js';
+import type { ApiRequest, ApiResponse, ObjectList } from '../api.js';
+import { ApiError, errorFromStatus, tooLarge, unavailable } from '../errors.js';
+import type { AnyObject } from '../resources/registry.js';
+import type { Subjects } from '../subjects.js';
+import { watchLog } from './log-watch.js';
+import type { Transport, Watch, WatchHandler, WatchOptions } from './transport.js';
+
+export interface NatsTransportOptions {
+  readonly bus: Bus;
+  readonly subjects: Subjects;
+  readonly clock?: Clock;
+  /** Default request timeout (default 10 s). */
+  readonly timeoutMs?: number;
+  readonly bookmarkMs?: number;
+}
+
+/** Talks to the API server over the bus. */
+export class NatsTransport implements Transport {
+  private log: Promise<EventLog> | undefined;
+
+  constructor(private readonly options: NatsTransportOptions) {}
+
+  async request(request: ApiRequest, overrides: { timeoutMs?: number } = {}): Promise<ApiResponse> {
+    const subject = this.options.subjects.api(request.verb, request.resource, request.subresource);
+    const body = JSON.stringify({
+      namespace: request.namespace,
+      name: request.name,
+      body: request.body,
+      patchType: request.patchType,
+      options: request.options,
+    });
+    const timeoutMs = overrides.timeoutMs ?? this.options.timeoutMs ?? 10_000;
+    try {
+      const reply = await this.options.bus.request(subject, body, { timeoutMs });
+      return decodeResponse(reply.text());
+    } catch (err) {
+      return { ok: false, status: transportError(subject, timeoutMs, err).status };
+    }
+  }
+
+  async watch(options: WatchOptions, handler: WatchHandler): Promise<Watch> {
+    this.log ??= this.options.bus.log(this.options.subjects.eventsStream());
+    const log = await this.log;
+    return watchLog(
+      {
+        log,
+        subjects: this.options.subjects,
+        clock: this.options.clock ?? systemClock,
+        ...(this.options.bookmarkMs !== undefined ? { bookmarkMs: this.options.bookmarkMs } : {}),
+        get: async (resource, namespace, name) => {
+          const r = await this.request({ verb: 'get', resource, namespace, name });
+          if (r.ok) return r.body as AnyObject;
+          if (r.status.code === 404) return undefined;
+          throw errorFromStatus(r.status);
+        },
+        list: async (o) => {
+          const r = await this.request({
+            verb: 'list',
+            resource: o.resource,
+            namespace: o.namespace,
+            options: { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector },
+          });
+          if (!r.ok) throw errorFromStatus(r.status);
+          const list = r.body as ObjectList<AnyObject>;
+          return { items: list.items, resourceVersion: list.metadata.resourceVersion };
+        },
+      },
+      options,
+      handler,
+    );
+  }
+
+  /** The bus belongs to the caller; the transport holds nothing else open. */
+  async close(): Promise<void> {}
+}
+
+/** Parses a reply, refusing anything that is not an API response. */
+function decodeResponse(text: string): ApiResponse {
+  const value = JSON.parse(text) as unknown;
+  if (typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean') {
+    return value as ApiResponse;
+  }
+  throw new ApiError('InternalError', 'the API server sent a reply that is not an API response');
+}
+
+/** Bus failures as the Status a client branches on: unavailable and timeouts are retryable. */
+function transportError(subject: string, timeoutMs: number, err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof NoRespondersError) return unavailable(`no API server is answering on ${subject}`, err);
+  if (err instanceof RequestTimeoutError) {
+    return new ApiError('Timeout', `the API server did not answer within ${timeoutMs} ms`, undefined, {
+      cause: err,
+    });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (/max(imum)?[ _]?payload/i.test(message)) {
+    return tooLarge(`the request is larger than the bus allows (NATS max_payload): ${message}`);
+  }
+  return unavailable(`the bus failed: ${message}`, err);
+}
