@@ -224,9 +224,9 @@ export class Informer<T extends AnyObject = AnyObject> {
     for (const [name, fn] of Object.entries(this.options.indexers ?? {})) {
       const index = this.indexes.get(name) as Map<string, Set<string>>;
       for (const value of fn(obj)) {
-        let keys = index.get(value);
-        if (!keys) index.set(value, (keys = new Set()));
+        const keys = index.get(value) ?? new Set<string>();
         keys.add(key);
+        index.set(value, keys);
       }
     }
   }

@@ -83,7 +83,9 @@ export class NatsTransport implements Transport {
   }
 
   /** The bus belongs to the caller; the transport holds nothing else open. */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    // Nothing to release: watches are closed by their owners, and the bus is closed by whoever opened it.
+  }
 }
 
 /** Parses a reply, refusing anything that is not an API response. */
