@@ -63,6 +63,8 @@ export class Informer<T extends AnyObject = AnyObject> {
   private failures = 0;
   /** The revision of the last list or event applied. */
   lastSyncRevision = '0';
+  /** Lists after the first one (after an Expired position, a failed watch, or a periodic relist). */
+  relists = 0;
 
   constructor(private readonly options: InformerOptions<T>) {
     this.synced = new Promise((resolve) => {
@@ -143,6 +145,7 @@ export class Informer<T extends AnyObject = AnyObject> {
   private async listAndWatch(): Promise<void> {
     const { client, resource, namespace, labelSelector, fieldSelector } = this.options;
     const list = await client.listAll<T>(resource, { namespace, labelSelector, fieldSelector });
+    if (this.hasSynced) this.relists++;
     this.replace(list.items, list.metadata.resourceVersion);
     this.syncedOnce?.();
     this.syncedOnce = undefined;
