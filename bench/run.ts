@@ -1,0 +1,35 @@
+/**
+ * `npm run bench -- <name> [--flag value ...]`: runs one benchmark (or all), each printing its
+ * figures and, from the same run, the floors they are measured against.
+ */
+import { parseArgs } from 'node:util';
+import { benchApi } from './api.js';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    count: { type: 'string' },
+    concurrency: { type: 'string' },
+    nodes: { type: 'string' },
+    pods: { type: 'string' },
+  },
+});
+
+const benches: Record<string, () => Promise<void>> = {
+  api: () =>
+    benchApi({
+      count: Number(values.count ?? 5000),
+      concurrency: Number(values.concurrency ?? 64),
+    }),
+};
+
+const names = positionals.length > 0 ? positionals : Object.keys(benches);
+for (const name of names) {
+  const bench = benches[name];
+  if (!bench) {
+    process.stderr.write(`unknown benchmark ${name}; known: ${Object.keys(benches).join(', ')}\n`);
+    process.exit(2);
+  }
+  process.stdout.write(`# ${name}\n`);
+  await bench();
+}

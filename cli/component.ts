@@ -1,0 +1,76 @@
+/**
+ * What every `skiff run <component>` shares: the connection flags, the bus (NATS when a URL is
+ * given, else the in-process bus), structured logs on stderr (stdout is for the one line that
+ * says the component is ready), and a clean stop on SIGINT/SIGTERM.
+ */
+import { Flags } from '@oclif/core';
+import { pino } from 'pino';
+import { MemoryBus } from '../actors/kernel/bus/memory.js';
+import { NatsBus } from '../actors/kernel/bus/nats.js';
+import type { Bus } from '../actors/kernel/bus/bus.js';
+import { createLogger, type Logger } from '../actors/kernel/log.js';
+
+/** Flags every component takes. */
+export const componentFlags = {
+  nats: Flags.string({ description: 'NATS server URL (default: $NATS_URL; none: the in-process bus)', env: 'NATS_URL' }),
+  prefix: Flags.string({
+    description: 'Subject, stream and key prefix: several clusters can share one NATS and one Redis',
+    default: 'skiff',
+    env: 'SKIFF_PREFIX',
+  }),
+  'log-level': Flags.string({
+    description: 'Minimum log level',
+    options: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+    default: 'info',
+    env: 'SKIFF_LOG_LEVEL',
+  }),
+};
+
+/** A component's root logger: JSON lines on stderr. */
+export function componentLogger(component: string, level: string): Logger {
+  return createLogger({
+    component,
+    level: level as 'info',
+    destination: pino.destination({ fd: 2, sync: true }),
+  });
+}
+
+/** Connects to NATS when a URL is given, else returns the in-process bus. */
+export async function connectBus(url: string | undefined, name: string, log: Logger): Promise<Bus> {
+  if (!url) {
+    log.info('no NATS URL: using the in-process bus');
+    return new MemoryBus({ log });
+  }
+  log.info({ nats: url }, 'connecting to NATS');
+  return NatsBus.connect({ servers: url, name, log });
+}
+
+/**
+ * Resolves once SIGINT or SIGTERM arrives, then runs `stop` once. A second signal while stopping
+ * exits at once, as users expect from a second Ctrl-C.
+ */
+export function untilSignal(log: Logger, stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(130);
+      }
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      stop().then(resolve, reject);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/** Parses `host:port` (port 0 picks a free one). */
+export function parseListen(value: string): { host: string; port: number } {
+  const colon = value.lastIndexOf(':');
+  const host = colon > 0 ? value.slice(0, colon) : '127.0.0.1';
+  const port = Number(colon >= 0 ? value.slice(colon + 1) : value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid listen address ${value}`);
+  return { host, port };
+}
