@@ -27,6 +27,16 @@ export interface ObjectLike {
   };
 }
 
+/** What the server returns for a written object: the input plus the metadata the server sets. */
+export type Stored<T extends ObjectLike> = T & {
+  readonly metadata: T['metadata'] & {
+    readonly resourceVersion: string;
+    readonly uid: string;
+    readonly creationTimestamp: string;
+    readonly generation?: number;
+  };
+};
+
 export interface ListQuery {
   readonly namespace?: string;
   readonly labelSelector?: string;
@@ -85,7 +95,7 @@ export class ApiClient {
   }
 
   /** Creates an object. */
-  create<T extends ObjectLike>(resource: string, object: T, query: WriteQuery = {}): Promise<T> {
+  create<T extends ObjectLike>(resource: string, object: T, query: WriteQuery = {}): Promise<Stored<T>> {
     return this.call({
       verb: 'create',
       resource,
@@ -120,12 +130,12 @@ export class ApiClient {
   }
 
   /** Replaces an object; its `metadata.resourceVersion` is the precondition (409 when stale). */
-  update<T extends ObjectLike>(resource: string, object: T, query: WriteQuery = {}): Promise<T> {
+  update<T extends ObjectLike>(resource: string, object: T, query: WriteQuery = {}): Promise<Stored<T>> {
     return this.updateSub(resource, object, undefined, query);
   }
 
   /** Replaces an object's status only (the `status` subresource). */
-  updateStatus<T extends ObjectLike>(resource: string, object: T, query: WriteQuery = {}): Promise<T> {
+  updateStatus<T extends ObjectLike>(resource: string, object: T, query: WriteQuery = {}): Promise<Stored<T>> {
     return this.updateSub(resource, object, 'status', query);
   }
 
@@ -134,7 +144,7 @@ export class ApiClient {
     object: T,
     subresource: Subresource | undefined,
     query: WriteQuery,
-  ): Promise<T> {
+  ): Promise<Stored<T>> {
     return this.call({
       verb: 'update',
       resource,
