@@ -7,9 +7,9 @@
 import { Redis } from 'ioredis';
 import { NatsBus } from '../actors/kernel/bus/nats.js';
 import { silentLogger } from '../actors/kernel/log.js';
-import { Subjects } from '../protocol/subjects.js';
 import { TestCluster } from '../integration/cluster.js';
 import { sharedServices } from '../integration/harness.js';
+import { Subjects } from '../protocol/subjects.js';
 import { type Figures, measure, printTable } from './stats.js';
 
 export interface ApiBenchOptions {
@@ -29,7 +29,11 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
   const services = await sharedServices();
   const natsUrl = services.nats?.url ?? '';
   const redisUrl = services.redis?.url ?? '';
-  const cluster = await TestCluster.start('bench', { natsUrl, redisUrl, server: { relay: { blockMs: 100 } } });
+  const cluster = await TestCluster.start('bench', {
+    natsUrl,
+    redisUrl,
+    server: { relay: { blockMs: 100 } },
+  });
   const { client, bus } = await cluster.client();
   const { count, concurrency } = options;
   try {
@@ -52,7 +56,9 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
       { name: 'floor: Redis 500-key range', figures: floors.range },
     ];
     for (const row of rows) {
-      process.stdout.write(`${JSON.stringify({ bench: 'api', name: row.name, concurrency, ...row.figures })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ bench: 'api', name: row.name, concurrency, ...row.figures })}\n`,
+      );
     }
     printTable(rows);
   } finally {
@@ -95,7 +101,9 @@ async function measureFloors(
     );
   try {
     const payload = JSON.stringify({ namespace: 'default', name: 'x' });
-    const request = await measure(count, concurrency, () => bus.request(subjects.api('get', 'echo'), payload, { timeoutMs: 5_000 }));
+    const request = await measure(count, concurrency, () =>
+      bus.request(subjects.api('get', 'echo'), payload, { timeoutMs: 5_000 }),
+    );
     const redisWrite = await measure(count, concurrency, floorWrite);
     const redisGet = await measure(count, concurrency, (i) => redis.hget(`${tag}:o`, `default/f-${i}`));
     for (let i = 0; i < 500; i++) await redis.zadd(`${tag}:k`, 0, `default/f-${i}`);

@@ -12,7 +12,11 @@ export interface Figures {
 }
 
 /** Runs `op(i)` for i in [0, count) with `concurrency` in flight; returns the figures. */
-export async function measure(count: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<Figures> {
+export async function measure(
+  count: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<Figures> {
   const latencies = new Float64Array(count);
   let next = 0;
   const started = performance.now();

@@ -5,14 +5,17 @@
  */
 import { Flags } from '@oclif/core';
 import { pino } from 'pino';
+import type { Bus } from '../actors/kernel/bus/bus.js';
 import { MemoryBus } from '../actors/kernel/bus/memory.js';
 import { NatsBus } from '../actors/kernel/bus/nats.js';
-import type { Bus } from '../actors/kernel/bus/bus.js';
 import { createLogger, type Logger } from '../actors/kernel/log.js';
 
 /** Flags every component takes. */
 export const componentFlags = {
-  nats: Flags.string({ description: 'NATS server URL (default: $NATS_URL; none: the in-process bus)', env: 'NATS_URL' }),
+  nats: Flags.string({
+    description: 'NATS server URL (default: $NATS_URL; none: the in-process bus)',
+    env: 'NATS_URL',
+  }),
   prefix: Flags.string({
     description: 'Subject, stream and key prefix: several clusters can share one NATS and one Redis',
     default: 'skiff',

@@ -61,7 +61,9 @@ describe('docker-compose.yml', () => {
 
   it('builds from a Dockerfile whose sources exist', () => {
     const dockerfile = readFileSync(`${root}Dockerfile`, 'utf8');
-    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => (m[1] as string).split(' '));
+    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) =>
+      (m[1] as string).split(' '),
+    );
     for (const source of sources) expect(existsSync(`${root}${source}`), source).toBe(true);
   });
 });

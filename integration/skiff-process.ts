@@ -75,7 +75,9 @@ export function startSkiff(
     child.stderr?.on('data', (data: Buffer) => chunks.push(data.toString()));
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`skiff ${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${output()}`));
+      reject(
+        new Error(`skiff ${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${output()}`),
+      );
     });
   });
 }

@@ -57,7 +57,15 @@ export function decodeToken(token: string): string {
 }
 
 /** The API verbs a request subject can carry. */
-export type ApiVerb = 'create' | 'get' | 'list' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'apply';
+export type ApiVerb =
+  | 'create'
+  | 'get'
+  | 'list'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'deletecollection'
+  | 'apply';
 
 /** Where an event's object lives: what `eventSubject` encodes. */
 export interface EventAddress {

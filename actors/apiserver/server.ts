@@ -14,8 +14,10 @@ import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import { ActorSystem } from '../kernel/system.js';
 import { type ApiDeps, defaultLimits, type Limits } from './deps.js';
+import { desiredLogic, desiredSupervision } from './desired.js';
 import { type Faults, noFaults } from './faults.js';
 import { createHandler, type Handler } from './handler.js';
+import { HttpFace, type HttpListenOptions } from './http/face.js';
 import { type ApiMetrics, apiMetrics } from './metrics.js';
 import { bootstrapNamespaces } from './namespaces.js';
 import { type RelayOptions, relayLogic } from './relay.js';
@@ -38,6 +40,8 @@ export interface ApiServerOptions {
   /** Entries the event log keeps; older ones are trimmed (watchers behind them relist). */
   readonly eventLogMaxMessages?: number;
   readonly relay?: Partial<RelayOptions>;
+  /** Also serve the Kubernetes REST API over HTTP here (port 0 picks a free one). */
+  readonly http?: HttpListenOptions;
 }
 
 /** Raised when the store is not durable and the server was told to require it. */
@@ -47,6 +51,8 @@ export class NonDurableStoreError extends Error {
 
 /** One API server replica. */
 export class ApiServer {
+  private face: HttpFace | undefined;
+
   private constructor(
     readonly id: string,
     readonly handler: Handler,
@@ -112,6 +118,12 @@ export class ApiServer {
     const pool = system.spawnPool('requests', () => requestWorker({ subjects, handler, limits }), {
       instances: options.workers ?? 64,
     });
+    // Desired state published by other services, applied like `skiff apply` (stopped before the pool).
+    system.spawn(
+      'desired',
+      () => desiredLogic({ bus: options.bus, subjects, handler, clock: options.clock, replica: id, metrics }),
+      { policy: desiredSupervision },
+    );
     const subscription = options.bus.subscribe(
       subjects.apiAll(),
       (msg) => {
@@ -121,7 +133,7 @@ export class ApiServer {
     );
     await options.bus.flush();
     log.info({ subjects: subjects.apiAll() }, 'API server serving on the bus');
-    return new ApiServer(
+    const server = new ApiServer(
       id,
       handler,
       deps,
@@ -133,13 +145,26 @@ export class ApiServer {
       subscription,
       options.bus,
     );
+    if (options.http) {
+      server.face = await HttpFace.start(
+        { handler, events, subjects, clock: options.clock, log, metrics, registry: options.registry, limits },
+        options.http,
+      );
+    }
+    return server;
+  }
+
+  /** `http://host:port` of the HTTP face, when it was asked for. */
+  get httpUrl(): string | undefined {
+    return this.face?.url;
   }
 
   /**
-   * Stops serving: leaves the queue group first (NATS then routes requests to other replicas),
-   * answers every request already received, then stops the relay.
+   * Stops serving: closes the HTTP face (ending its watches), leaves the queue group (NATS then
+   * routes requests to other replicas), answers every request already received, then stops the relay.
    */
   async stop(): Promise<void> {
+    await this.face?.close();
     await this.subscription.drain();
     await this.system.stop();
     await this.bus.flush();

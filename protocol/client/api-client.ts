@@ -135,7 +135,11 @@ export class ApiClient {
   }
 
   /** Replaces an object's status only (the `status` subresource). */
-  updateStatus<T extends ObjectLike>(resource: string, object: T, query: WriteQuery = {}): Promise<Stored<T>> {
+  updateStatus<T extends ObjectLike>(
+    resource: string,
+    object: T,
+    query: WriteQuery = {},
+  ): Promise<Stored<T>> {
     return this.updateSub(resource, object, 'status', query);
   }
 

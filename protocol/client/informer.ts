@@ -162,6 +162,11 @@ export class Informer<T extends AnyObject = AnyObject> {
       (event) => this.apply(event),
     );
     this.closeWatch = () => watch.close();
+    if (this.stopped) {
+      // stop() ran while the watch was opening, and found nothing to close yet.
+      await watch.close();
+      return;
+    }
     let relist: Timer | undefined;
     if (this.options.relistMs)
       relist = this.options.clock.setTimeout(() => void watch.close(), this.options.relistMs);

@@ -58,7 +58,8 @@ export async function watchLog(
   };
 
   let floor: number;
-  let startSeq: number | undefined;
+  let startSeq: number;
+  let requiredSeq: number;
   if (
     options.resourceVersion !== undefined &&
     options.resourceVersion !== '' &&
@@ -75,6 +76,7 @@ export async function watchLog(
       throw expired(`too old resource version: ${floor} (${start.oldestRevision - 1})`);
     }
     startSeq = start.startSeq;
+    requiredSeq = start.requiredSeq;
   } else {
     // Take the log position before the snapshot: everything after the list's revision is at or
     // after this position, so nothing falls between the list and the watch.
@@ -82,6 +84,7 @@ export async function watchLog(
     const snapshot = await deps.list(options);
     floor = Number(snapshot.resourceVersion);
     startSeq = Math.max(info.firstSeq, info.lastSeq + 1 - RELAY_WINDOW);
+    requiredSeq = info.lastSeq + 1;
     for (const object of snapshot.items) await emit({ type: 'ADDED', object });
   }
 
@@ -108,10 +111,16 @@ export async function watchLog(
     if (selected) await emit({ type: selected, object });
   };
 
-  const reader = await deps.log.read(onEntry, {
-    filter: filterFor(deps.subjects, options, selection.exact),
-    startSeq,
-  });
+  // `needed`: the first entry this watch cannot do without. Entries before it were delivered, or
+  // are only possible replays from the reordering window, so losing them to trimming is harmless.
+  let needed = requiredSeq;
+  const track = async (entry: LogEntry) => {
+    await onEntry(entry);
+    needed = Math.max(needed, entry.seq + 1);
+  };
+  const filter = filterFor(deps.subjects, options, selection.exact);
+  let reader = await deps.log.read(track, { filter, startSeq });
+  let closedByOwner = false;
 
   let bookmarkTimer: { cancel(): void } | undefined;
   const bookmark = () => {
@@ -128,14 +137,18 @@ export async function watchLog(
   };
   if (options.allowBookmarks) bookmark();
 
-  const closed = reader.closed.then((err) => {
-    bookmarkTimer?.cancel();
-    if (err instanceof LogExpiredError)
-      return expired(`too old resource version: ${newest} (${err.firstSeq})`);
-    return err;
-  });
+  const closed = (async () => {
+    for (;;) {
+      const err = await reader.closed;
+      if (!(err instanceof LogExpiredError) || closedByOwner) return err;
+      const info = await deps.log.info();
+      if (info.firstSeq > needed) return expired(`too old resource version: ${newest} (${err.firstSeq})`);
+      reader = await deps.log.read(track, { filter, startSeq: needed }); // nothing needed was lost
+    }
+  })().finally(() => bookmarkTimer?.cancel());
   return {
     async close() {
+      closedByOwner = true;
       bookmarkTimer?.cancel();
       await reader.close();
     },

@@ -15,7 +15,13 @@ import { REVISION_HEADER } from '../api.js';
 export const RELAY_WINDOW = 256;
 
 export type WatchStart =
-  | { readonly kind: 'start'; readonly startSeq: number }
+  | {
+      readonly kind: 'start';
+      /** Where to start reading: `window` entries before the first needed one, to catch reordering. */
+      readonly startSeq: number;
+      /** The first entry the watch cannot do without; older ones are only possible replays. */
+      readonly requiredSeq: number;
+    }
   | { readonly kind: 'expired'; readonly oldestRevision: number };
 
 /** Reads the revision an entry carries, or undefined for an entry that is not an event. */
@@ -36,7 +42,8 @@ export async function startForRevision(
   window = RELAY_WINDOW,
 ): Promise<WatchStart> {
   const info = await log.info();
-  if (info.messages === 0) return { kind: 'start', startSeq: info.lastSeq + 1 };
+  if (info.messages === 0)
+    return { kind: 'start', startSeq: info.lastSeq + 1, requiredSeq: info.lastSeq + 1 };
   const rev = async (seq: number): Promise<number> => entryRevision((await log.get(seq))?.headers) ?? 0;
 
   // Binary search for the first entry newer than `revision` (the log is sorted up to `window`).
@@ -60,5 +67,5 @@ export async function startForRevision(
     }
     if (oldest > revision + 1) return { kind: 'expired', oldestRevision: oldest };
   }
-  return { kind: 'start', startSeq };
+  return { kind: 'start', startSeq, requiredSeq: lo };
 }

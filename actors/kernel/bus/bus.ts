@@ -11,9 +11,11 @@
  * - messages from one publisher on one subject arrive in order;
  * - an `EventLog` is an append-only, replayable, bounded log (a JetStream stream on NATS) with
  *   de-duplication by message id and a start position for readers; a reader whose position has
- *   been trimmed away is told so (`LogExpiredError`) instead of silently skipping.
+ *   been trimmed away is told so (`LogExpiredError`) instead of silently skipping;
+ * - a log also serves durable, shared consumers (`consume`): at-least-once work distribution.
  */
 import type { Subject, SubjectPattern } from '../../../protocol/subjects.js';
+import type { ConsumeHandler, ConsumeOptions } from './consume.js';
 
 /** Message headers: case-insensitive names, ASCII values without CR/LF. */
 export type Headers = ReadonlyMap<string, string>;
@@ -163,6 +165,12 @@ export interface EventLog {
    * the reader still needed were trimmed (at start, or while it was disconnected).
    */
   read(handler: (entry: LogEntry) => void | Promise<void>, options?: ReadOptions): Promise<LogReader>;
+  /**
+   * Joins (creating when new) the durable consumer `name`: members sharing a name share its entries,
+   * at least once, from the oldest retained entry on (see `consume.ts`). The returned member's
+   * `close` waits for the entry in hand and settles it; the consumer's position stays with the log.
+   */
+  consume(name: string, handler: ConsumeHandler, options?: ConsumeOptions): Promise<LogReader>;
   /** Removes every entry (tests and `skiff up --reset`). */
   purge(): Promise<void>;
 }

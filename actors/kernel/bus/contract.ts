@@ -20,6 +20,7 @@ import {
   NoRespondersError,
   RequestTimeoutError,
 } from './bus.js';
+import { describeConsumeContract } from './consume-contract.js';
 
 /** A bus for one test, and what to do after it (close servers, delete streams). */
 export interface BusUnderTest {
@@ -440,5 +441,7 @@ export function describeBusContract(
         expect(await reader.closed).toBe(boom);
       });
     });
+
+    describeConsumeContract(() => ({ bus, prefix: p, until }));
   });
 }

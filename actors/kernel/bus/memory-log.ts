@@ -9,6 +9,7 @@ import {
   type AppendOptions,
   type AppendResult,
   BusError,
+  type BusLogger,
   type EventLog,
   type LogEntry,
   LogExpiredError,
@@ -18,6 +19,14 @@ import {
   subjectMatches,
   toBytes,
 } from './bus.js';
+import {
+  assertConsumerName,
+  type ConsumeHandler,
+  type ConsumeOptions,
+  resolveConsumeOptions,
+} from './consume.js';
+import { type DurableSource, MemoryDurable } from './memory-consumer.js';
+import { MemoryLogReader } from './memory-reader.js';
 import {
   assertHeaders,
   assertPattern,
@@ -29,6 +38,8 @@ import {
 /** What a log needs from the bus that owns it. */
 export interface MemoryLogHost {
   readonly clock: Clock;
+  /** Where consumers report entries given up or skipped. */
+  readonly logger: BusLogger;
   /** Throws `BusClosedError` once the bus is closed. */
   ensureOpen(): void;
 }
@@ -44,6 +55,8 @@ export class MemoryEventLog implements EventLog {
   /** Message ids inside the duplicate window, oldest first (Map keeps insertion order). */
   private readonly ids = new Map<string, { readonly seq: number; readonly at: number }>();
   private readonly readers = new Set<MemoryLogReader>();
+  /** Durable consumers by name: they outlive their members, as JetStream's do. */
+  private readonly durables = new Map<string, MemoryDurable>();
 
   constructor(
     readonly name: string,
@@ -80,6 +93,7 @@ export class MemoryEventLog implements EventLog {
     if (options?.msgId !== undefined) this.ids.set(options.msgId, { seq, at: now });
     this.trim();
     for (const reader of this.readers) reader.wake();
+    for (const durable of this.durables.values()) durable.wake();
     return { seq, duplicate: false };
   }
 
@@ -91,22 +105,12 @@ export class MemoryEventLog implements EventLog {
 
   async get(seq: number): Promise<LogEntry | undefined> {
     this.host.ensureOpen();
-    this.trim();
-    const first = this.firstSeq();
-    if (!Number.isInteger(seq) || seq < first || seq > this.lastSeq) return undefined;
-    return copyEntry(this.entries[this.head + (seq - first)] as LogEntry);
+    return this.entryAt(seq);
   }
 
   async read(handler: EntryHandler, options?: ReadOptions): Promise<LogReader> {
     this.host.ensureOpen();
-    const filter = options?.filter;
-    if (filter !== undefined) {
-      assertPattern(filter);
-      // JetStream refuses a consumer filter outside the stream's subjects; so does the memory log.
-      if (!this.config.subjects.some((s) => patternsOverlap(s, filter))) {
-        throw new BusError(`filter ${filter} matches nothing log ${this.name} captures`);
-      }
-    }
+    this.checkFilter(options?.filter);
     this.trim();
     const startSeq = Math.max(1, options?.startSeq ?? this.lastSeq + 1);
     const reader = new MemoryLogReader(this, handler, startSeq, options?.filter, () =>
@@ -123,6 +127,30 @@ export class MemoryEventLog implements EventLog {
     return reader;
   }
 
+  async consume(name: string, handler: ConsumeHandler, options?: ConsumeOptions): Promise<LogReader> {
+    this.host.ensureOpen();
+    assertConsumerName(name);
+    const { retryDelayMs, ...settings } = resolveConsumeOptions(options);
+    this.checkFilter(settings.filter);
+    let durable = this.durables.get(name);
+    if (durable) durable.reconfigure(settings);
+    else {
+      const source: DurableSource = {
+        clock: this.host.clock,
+        logger: this.host.logger,
+        scan: (from, filter) => this.scan(from, filter),
+        entryAt: (seq) => this.entryAt(seq),
+        firstSeq: () => {
+          this.trim();
+          return this.firstSeq();
+        },
+      };
+      durable = new MemoryDurable(this.name, name, settings, source);
+      this.durables.set(name, durable);
+    }
+    return durable.attach(handler, retryDelayMs);
+  }
+
   async purge(): Promise<void> {
     this.host.ensureOpen();
     this.remove(this.entries.length - this.head);
@@ -131,6 +159,7 @@ export class MemoryEventLog implements EventLog {
   /** Stops every reader because the bus closed. */
   closeReaders(reason: Error): void {
     for (const reader of [...this.readers]) reader.fail(reason);
+    for (const durable of this.durables.values()) durable.close(reason);
   }
 
   /**
@@ -138,18 +167,40 @@ export class MemoryEventLog implements EventLog {
    * reader past the non-matching entries it skipped.
    */
   nextFor(reader: MemoryLogReader): LogEntry | undefined {
+    const { entry, next } = this.scan(reader.position, reader.filter);
+    reader.position = next;
+    return entry;
+  }
+
+  /** The first retained entry at or after `from` matching `filter` (a copy), and where to scan next. */
+  private scan(from: number, filter: string | undefined): { entry: LogEntry | undefined; next: number } {
     this.trim();
     const first = this.firstSeq();
-    let seq = Math.max(reader.position, first);
+    let seq = Math.max(from, first);
     for (; seq <= this.lastSeq; seq++) {
       const entry = this.entries[this.head + (seq - first)] as LogEntry;
-      if (reader.filter === undefined || subjectMatches(reader.filter, entry.subject)) {
-        reader.position = seq + 1;
-        return copyEntry(entry);
+      if (filter === undefined || subjectMatches(filter, entry.subject)) {
+        return { entry: copyEntry(entry), next: seq + 1 };
       }
     }
-    reader.position = seq;
-    return undefined;
+    return { entry: undefined, next: seq };
+  }
+
+  /** A copy of the retained entry `seq`, trimming first; undefined when trimmed or never written. */
+  private entryAt(seq: number): LogEntry | undefined {
+    this.trim();
+    const first = this.firstSeq();
+    if (!Number.isInteger(seq) || seq < first || seq > this.lastSeq) return undefined;
+    return copyEntry(this.entries[this.head + (seq - first)] as LogEntry);
+  }
+
+  /** JetStream refuses a consumer filter outside the stream's subjects; so does the memory log. */
+  private checkFilter(filter: string | undefined): void {
+    if (filter === undefined) return;
+    assertPattern(filter);
+    if (!this.config.subjects.some((s) => patternsOverlap(s, filter))) {
+      throw new BusError(`filter ${filter} matches nothing log ${this.name} captures`);
+    }
   }
 
   private firstSeq(): number {
@@ -196,89 +247,6 @@ export class MemoryEventLog implements EventLog {
   }
 }
 
-/** Delivers a log's entries to one handler, one at a time, from a start position, then live. */
-class MemoryLogReader implements LogReader {
-  /** The next sequence this reader has not yet looked at. */
-  position: number;
-  readonly closed: Promise<Error | undefined>;
-  private resolveClosed!: (reason: Error | undefined) => void;
-  private stopped = false;
-  private running = false;
-  private reason: Error | undefined;
-  private wakeUp: (() => void) | undefined;
-
-  constructor(
-    private readonly owner: MemoryEventLog,
-    private readonly handler: EntryHandler,
-    startSeq: number,
-    readonly filter: string | undefined,
-    private readonly detach: () => void,
-  ) {
-    this.position = startSeq;
-    this.closed = new Promise((resolve) => {
-      this.resolveClosed = resolve;
-    });
-  }
-
-  /** Starts the delivery loop on a later turn, so no handler runs inside `read`. */
-  start(): void {
-    setImmediate(() => {
-      this.loop().then(
-        () => this.resolveClosed(this.reason),
-        (err: unknown) => this.resolveClosed(asError(err)),
-      );
-    });
-  }
-
-  async close(): Promise<void> {
-    this.stop(undefined);
-  }
-
-  /** Ends the reader with `reason`; the entry being handled (if any) completes first. */
-  fail(reason: Error): void {
-    this.stop(reason);
-  }
-
-  /** Called by the log after an append: there may be something new to deliver. */
-  wake(): void {
-    const wake = this.wakeUp;
-    this.wakeUp = undefined;
-    wake?.();
-  }
-
-  private stop(reason: Error | undefined): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.reason = reason;
-    this.detach();
-    if (this.wakeUp) this.wake();
-    else if (!this.running) this.resolveClosed(reason);
-  }
-
-  private async loop(): Promise<void> {
-    this.running = true;
-    try {
-      while (!this.stopped) {
-        const entry = this.owner.nextFor(this);
-        if (this.stopped) break;
-        if (!entry) {
-          await new Promise<void>((resolve) => {
-            this.wakeUp = resolve;
-          });
-          continue;
-        }
-        try {
-          await this.handler(entry);
-        } catch (err) {
-          this.stop(asError(err));
-        }
-      }
-    } finally {
-      this.running = false;
-    }
-  }
-}
-
 function copyEntry(entry: LogEntry): LogEntry {
   return {
     seq: entry.seq,
@@ -287,8 +255,4 @@ function copyEntry(entry: LogEntry): LogEntry {
     headers: entry.headers ? new Map(entry.headers) : undefined,
     time: entry.time,
   };
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new BusError('log reader handler failed', { cause: err });
 }

@@ -150,6 +150,74 @@ describe('MemoryBus log readers and trimming', () => {
   });
 });
 
+describe('MemoryBus durable consumers on a simulated clock', () => {
+  const setup = async () => {
+    const clock = new SimulatedClock();
+    const captured = captureLogger();
+    const bus = new MemoryBus({ clock, log: captured.log });
+    const log = await bus.log('WORK', { subjects: [pattern('w.>')], maxMessages: 3 });
+    const seen: string[] = [];
+    const consume = (decide: (seq: number) => 'ack' | 'retry' | 'hang', options = {}) =>
+      log.consume(
+        'c',
+        async (e) => {
+          seen.push(`${e.seq}/${e.deliveryCount}`);
+          const outcome = decide(e.seq);
+          return outcome === 'hang' ? new Promise<never>(() => undefined) : outcome;
+        },
+        options,
+      );
+    return { clock, captured, log, seen, consume };
+  };
+
+  it('redelivers exactly when the ack wait ends', async () => {
+    const { clock, log, seen, consume } = await setup();
+    let calls = 0;
+    // The first delivery hangs (a dead member); the second member takes over after the ack wait.
+    await consume(() => (calls++ === 0 ? 'hang' : 'ack'), { ackWaitMs: 1_000 });
+    await log.append(subj('w.x'), '1');
+    await waitFor(() => seen.length === 1);
+    await consume(() => 'ack', { ackWaitMs: 1_000 });
+    await clock.advance(999);
+    expect(seen).toEqual(['1/1']);
+    await clock.advance(1);
+    await waitFor(() => seen.length === 2);
+    expect(seen).toEqual(['1/1', '1/2']);
+  });
+
+  it('waits exactly the retry delay before a redelivery', async () => {
+    const { clock, log, seen, consume } = await setup();
+    await consume((seq) => (seen.filter((s) => s.startsWith(`${seq}/`)).length === 1 ? 'retry' : 'ack'), {
+      retryDelayMs: 500,
+    });
+    await log.append(subj('w.x'), '1');
+    await waitFor(() => seen.length === 1);
+    await clock.advance(499);
+    expect(seen).toEqual(['1/1']);
+    await clock.advance(1);
+    await waitFor(() => seen.length === 2);
+    expect(seen).toEqual(['1/1', '1/2']);
+  });
+
+  it('logs entries trimmed before their redelivery, and those skipped unseen', async () => {
+    const { clock, captured, log, seen, consume } = await setup();
+    const member = await consume((seq) => (seq === 1 ? 'retry' : 'ack'), {
+      retryDelayMs: 100,
+      maxInFlight: 1,
+    });
+    await log.append(subj('w.x'), '1');
+    await waitFor(() => seen.length === 1);
+    // maxMessages 3: entry 1 is trimmed while it waits, and 2 and 3 behind it with it.
+    for (let i = 2; i <= 6; i++) await log.append(subj('w.x'), String(i));
+    await clock.advance(100);
+    await waitFor(() => seen.length === 4);
+    expect(seen).toEqual(['1/1', '4/1', '5/1', '6/1']);
+    expect(captured.find('trimmed before its redelivery')).toHaveLength(1);
+    expect(captured.find('skipped trimmed entries')[0]).toMatchObject({ from: 2, to: 3 });
+    await member.close();
+  });
+});
+
 describe('MemoryBus logging', () => {
   it('accepts the kernel logger and reports handler failures and dropped replies', async () => {
     const captured = captureLogger();

@@ -145,6 +145,7 @@ export class MemoryBus implements Bus {
     }
     const created = new MemoryEventLog(name, resolved, {
       clock: this.clock,
+      logger: this.logger,
       ensureOpen: () => this.ensureOpen(),
     });
     this.logs.set(name, created);

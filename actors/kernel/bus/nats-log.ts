@@ -1,6 +1,7 @@
 /**
  * `EventLog` over a JetStream stream: file storage, limits retention, discard old, de-duplication by
- * `Nats-Msg-Id` within `duplicate_window`. Readers live in `nats-reader.ts`.
+ * `Nats-Msg-Id` within `duplicate_window`. Readers live in `nats-reader.ts`, durable consumers in
+ * `nats-consumer.ts`.
  */
 import {
   DiscardPolicy,
@@ -24,7 +25,14 @@ import {
   subjectMatches,
   toBytes,
 } from './bus.js';
+import {
+  assertConsumerName,
+  type ConsumeHandler,
+  type ConsumeOptions,
+  resolveConsumeOptions,
+} from './consume.js';
 import { fromNatsHeaders, isStreamNotFound, JsCodes, jetStreamError, toNatsHeaders } from './nats-codec.js';
+import { NatsConsumerMember } from './nats-consumer.js';
 import { firstSeqOf, NatsLogReader, type ReaderHost } from './nats-reader.js';
 import {
   assertHeaders,
@@ -100,6 +108,13 @@ export class NatsEventLog implements EventLog {
   async read(handler: (entry: LogEntry) => void | Promise<void>, options?: ReadOptions): Promise<LogReader> {
     if (options?.filter !== undefined) assertPattern(options.filter);
     return NatsLogReader.open(this.host, this.name, handler, options);
+  }
+
+  async consume(name: string, handler: ConsumeHandler, options?: ConsumeOptions): Promise<LogReader> {
+    assertConsumerName(name);
+    const resolved = resolveConsumeOptions(options);
+    if (resolved.filter !== undefined) assertPattern(resolved.filter);
+    return NatsConsumerMember.open(this.host, this.name, name, handler, resolved);
   }
 
   async purge(): Promise<void> {

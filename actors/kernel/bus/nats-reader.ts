@@ -61,10 +61,16 @@ export interface ReaderHost {
   readonly jsTimeoutMs: number;
   /** Connection status changes (the reader acts on reconnects). */
   onStatus(listener: (status: BusStatus) => void): () => void;
-  /** Registers a live reader so that closing the bus closes it. */
-  track(reader: NatsLogReader): void;
+  /** Registers a live reader (or consumer member) so that closing the bus closes it. */
+  track(reader: BusClosable): void;
   /** Forgets a reader that has stopped. */
-  release(reader: NatsLogReader): void;
+  release(reader: BusClosable): void;
+}
+
+/** Something the bus stops when it closes: a log reader or a consumer member. */
+export interface BusClosable {
+  /** Stops because the bus is closing; `closed` resolves with `reason`. */
+  shutdown(reason: Error): Promise<void>;
 }
 
 type EntryHandler = (entry: LogEntry) => void | Promise<void>;

@@ -38,7 +38,7 @@ import { stderrBusLogger } from './default-logger.js';
 import { HandlerQueue } from './handler-queue.js';
 import { fromNatsHeaders, jetStreamError, natsError, requestError, toNatsHeaders } from './nats-codec.js';
 import { NatsEventLog } from './nats-log.js';
-import type { NatsLogReader, ReaderHost } from './nats-reader.js';
+import type { BusClosable, ReaderHost } from './nats-reader.js';
 import { assertHeaders, assertPattern, assertPublishSubject } from './validate.js';
 
 /** How long `close()` lets a drain run before closing the connection outright. */
@@ -66,7 +66,7 @@ export class NatsBus implements Bus {
   readonly kind = 'nats' as const;
   private readonly statusListeners = new Set<(status: BusStatus) => void>();
   private readonly subs = new Set<NatsSubscription>();
-  private readonly readers = new Set<NatsLogReader>();
+  private readonly readers = new Set<BusClosable>();
   private readonly js: JetStreamClient;
   private manager: Promise<JetStreamManager> | undefined;
   private connected = true;

@@ -1,0 +1,173 @@
+/**
+ * Real kubectl against the HTTP face: discovery, create/get/replace/watch/delete from manifest
+ * files, and client-side apply (strategic merge PATCH with the last-applied annotation). Runs
+ * wherever kubectl is on PATH; the cluster is in-process (MemoryBus + SQLite), as kubectl only
+ * sees the HTTP face.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type HttpCluster, startHttpCluster } from '../actors/apiserver/http/testing.js';
+import { waitFor } from '../actors/kernel/testing/wait-for.js';
+import { describeWithServices } from './harness.js';
+
+const kubectlPath = (process.env.PATH ?? '')
+  .split(path.delimiter)
+  .map((dir) => path.join(dir, 'kubectl'))
+  .find((candidate) => existsSync(candidate));
+const skipReason = kubectlPath ? undefined : 'kubectl is not installed (not on PATH)';
+
+const deployment = (replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+  labels: {app: web}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: busybox
+        command: ["httpd", "-f", "-p", "8080"]
+        ports:
+        - containerPort: 8080
+`;
+
+const configMap = (color: string) => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: default
+data:
+  color: ${color}
+`;
+
+describeWithServices('kubectl against the HTTP face', skipReason, () => {
+  let cluster: HttpCluster;
+  let dir: string;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    cluster = await startHttpCluster();
+    dir = await mkdtemp(path.join(tmpdir(), 'skiff-kubectl-'));
+    const kubeconfig = `apiVersion: v1
+kind: Config
+clusters:
+- name: skiff
+  cluster: {server: "${cluster.url}"}
+users:
+- name: anonymous
+  user: {}
+contexts:
+- name: skiff
+  context: {cluster: skiff, user: anonymous}
+current-context: skiff
+`;
+    await writeFile(path.join(dir, 'kubeconfig'), kubeconfig);
+  });
+
+  afterAll(async () => {
+    for (const child of children)
+      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid);
+    await cluster?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Where kubectl finds its config, and a cache of its own (discovery is cached per server). */
+  const env = () => ({ ...process.env, KUBECONFIG: path.join(dir, 'kubeconfig'), HOME: dir });
+
+  /** Runs kubectl; resolves with its exit code and output (a non-zero exit is not an exception). */
+  async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(kubectlPath ?? 'kubectl', args, { env: env() });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return {
+        code: typeof e.code === 'number' ? e.code : 1,
+        stdout: e.stdout ?? '',
+        stderr: e.stderr ?? '',
+      };
+    }
+  }
+
+  async function manifest(name: string, text: string): Promise<string> {
+    const file = path.join(dir, name);
+    await writeFile(file, text);
+    return file;
+  }
+
+  it('lists namespaces', async () => {
+    const out = await kubectl('get', 'ns');
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^NAME\s+STATUS\s+AGE\n/);
+    expect(out.stdout).toMatch(/\ndefault\s+Active\s+\S+\n/);
+    expect(out.stdout).toMatch(/\nkube-system\s+Active/);
+  });
+
+  it('creates, reads, replaces, watches and deletes from manifest files', async () => {
+    const deployFile = await manifest('deploy.yaml', deployment(2));
+    const cmFile = await manifest('cm.yaml', configMap('blue'));
+    const created = await kubectl('create', '-f', deployFile, '-f', cmFile);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain('deployment.apps/web created');
+    expect(created.stdout).toContain('configmap/settings created');
+
+    const got = await kubectl('get', 'deploy', 'web', '-o', 'json');
+    expect(got.code, got.stderr).toBe(0);
+    expect(JSON.parse(got.stdout)).toMatchObject({ kind: 'Deployment', spec: { replicas: 2 } });
+
+    const replaced = await kubectl('replace', '-f', await manifest('deploy.yaml', deployment(3)));
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stdout).toContain('deployment.apps/web replaced');
+    const after = JSON.parse((await kubectl('get', 'deploy', 'web', '-o', 'json')).stdout);
+    expect(after.spec.replicas).toBe(3);
+
+    // Watch: the initial row, then the change made while it watches.
+    const watcher = spawn(kubectlPath ?? 'kubectl', ['get', 'deploy', 'web', '-w'], { env: env() });
+    children.push(watcher);
+    let seen = '';
+    watcher.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+    });
+    await waitFor(() => expect(seen).toMatch(/web\s+0\/3/), { timeoutMs: 10_000 });
+    const scaled = await kubectl('scale', 'deploy', 'web', '--replicas=5');
+    expect(scaled.code, scaled.stderr).toBe(0);
+    await waitFor(() => expect(seen).toMatch(/web\s+0\/5/), { timeoutMs: 10_000 });
+    if (watcher.pid !== undefined) process.kill(watcher.pid);
+
+    const deleted = await kubectl('delete', '-f', deployFile, '-f', cmFile);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toContain('deployment.apps "web" deleted');
+    const gone = await kubectl('get', 'deploy', 'web');
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toContain('(NotFound)');
+  });
+
+  it('applies a manifest: created, then unchanged, then configured', async () => {
+    const file = await manifest('apply.yaml', `${deployment(1)}---\n${configMap('green')}`);
+    const first = await kubectl('apply', '-f', file);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('deployment.apps/web created');
+    const second = await kubectl('apply', '-f', file);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('deployment.apps/web unchanged');
+    expect(second.stdout).toContain('configmap/settings unchanged');
+    await manifest('apply.yaml', `${deployment(4)}---\n${configMap('red')}`);
+    const third = await kubectl('apply', '-f', file);
+    expect(third.stdout).toContain('deployment.apps/web configured');
+    const cm = JSON.parse((await kubectl('get', 'cm', 'settings', '-o', 'json')).stdout);
+    expect(cm.data).toEqual({ color: 'red' });
+    expect(cm.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toContain('red');
+  });
+});
