@@ -46,6 +46,10 @@ export default class RunApiServer extends Command {
       description: 'Watch events kept for replay',
       default: 1_000_000,
     }),
+    'relay-lease-ms': Flags.integer({
+      description: 'How long the outbox relay lease lasts: after a crash, another replica relays once it lapses',
+      default: 5_000,
+    }),
   };
 
   async run(): Promise<void> {
