@@ -103,9 +103,6 @@ describeWithServices('outbox under crashes (API server processes, NATS + Redis)'
         }
       }
       const { signal } = await server.exited;
-      process.stderr.write(
-        `iteration ${crashes}: start ${t1 - t0} ms, until crash ${Date.now() - t1} ms, writes ${n}\n`,
-      );
       expect(signal, server.output()).toBe('SIGKILL');
       crashes++;
     }
