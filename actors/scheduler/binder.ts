@@ -2,10 +2,11 @@
  * Binds pods in the background, up to a limit in flight, so the scheduling loop never waits for
  * the API server (kube-scheduler binds in a goroutine per pod for the same reason).
  */
-import type { Clock } from '../kernel/clock.js';
-import type { Logger } from '../kernel/log.js';
+
 import type { FenceToken } from '../../protocol/api.js';
 import type { ApiClient } from '../../protocol/client/api-client.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/log.js';
 import type { SchedulerMetrics } from './metrics.js';
 import type { QueuedPod } from './queue/queue.js';
 
@@ -54,7 +55,10 @@ export class Binder {
           this.options.onSuccess(qp, node, ms);
         },
         (err: Error & { reason?: string }) => {
-          this.options.metrics.bindingDuration.observe({ result: 'error' }, (performance.now() - started) / 1000);
+          this.options.metrics.bindingDuration.observe(
+            { result: 'error' },
+            (performance.now() - started) / 1000,
+          );
           this.options.onFailure(qp, node, err);
         },
       )

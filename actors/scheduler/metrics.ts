@@ -12,7 +12,9 @@ export interface SchedulerMetrics {
   readonly leader: Gauge;
 }
 
-const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const LATENCY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
 
 /** Creates and registers the scheduler's metrics. */
 export function schedulerMetrics(registry: Registry): SchedulerMetrics {

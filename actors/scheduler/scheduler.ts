@@ -11,8 +11,6 @@
  * fencing token: an ex-leader's late binds are refused by the API server.
  */
 import type { Registry } from 'prom-client';
-import type { Clock } from '../kernel/clock.js';
-import type { Logger } from '../kernel/log.js';
 import type { FenceToken } from '../../protocol/api.js';
 import type { ApiClient } from '../../protocol/client/api-client.js';
 import { Informer, objectKeyOf } from '../../protocol/client/informer.js';
@@ -20,15 +18,23 @@ import { LeaderElector } from '../../protocol/client/leader-election.js';
 import { EventRecorder } from '../../protocol/client/recorder.js';
 import type { Node } from '../../protocol/resources/node.js';
 import type { Pod } from '../../protocol/resources/pod.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/log.js';
+import { Binder } from './binder.js';
 import { SchedulerCache } from './cache/cache.js';
-import { EVENT_FAILED_SCHEDULING, EVENT_SCHEDULED, podScheduledFalse, scheduledMessage, withPodScheduled } from './conditions.js';
+import {
+  EVENT_FAILED_SCHEDULING,
+  EVENT_SCHEDULED,
+  podScheduledFalse,
+  scheduledMessage,
+  withPodScheduled,
+} from './conditions.js';
 import { schedulePod } from './framework/cycle.js';
-import { newFramework, type Framework } from './framework/framework.js';
+import { type Framework, newFramework } from './framework/framework.js';
 import { isTerminal, newPodInfo, podKey } from './framework/pod-info.js';
 import { type SchedulerMetrics, schedulerMetrics } from './metrics.js';
 import { assignedPodUpdateEvent, nodeUpdateEvent } from './queue/events.js';
 import { type QueuedPod, SchedulingQueue } from './queue/queue.js';
-import { Binder } from './binder.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 /** The Lease replicas compete for, as kube-scheduler's. */
@@ -44,7 +50,9 @@ export interface SchedulerOptions {
   /** This replica's identity in the Lease. */
   readonly identity: string;
   /** Campaign for the Lease before scheduling (default true); off for a single replica. */
-  readonly leaderElection?: boolean | { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  readonly leaderElection?:
+    | boolean
+    | { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   /** Binds in flight at once (default 256): a cycle never waits for the API. */
   readonly bindConcurrency?: number;
   readonly percentageOfNodesToScore?: number;
@@ -85,7 +93,13 @@ export class Scheduler {
     this.queue = new SchedulingQueue({ clock, log, pluginEvents: this.framework.pluginEvents });
     this.pods = new Informer<Pod>({ client, resource: 'pods', clock, log });
     this.nodes = new Informer<Node>({ client, resource: 'nodes', clock, log });
-    this.recorder = new EventRecorder({ client, clock, log, component: this.name, instance: options.identity });
+    this.recorder = new EventRecorder({
+      client,
+      clock,
+      log,
+      component: this.name,
+      instance: options.identity,
+    });
     this.binder = new Binder({
       client,
       clock,
@@ -128,7 +142,11 @@ export class Scheduler {
         this.queue.moveAllToActiveOrBackoff('NodeDelete');
       },
     });
-    this.pods.on({ add: (p) => this.podAdded(p), update: (old, p) => this.podUpdated(old, p), delete: (p) => this.podDeleted(p) });
+    this.pods.on({
+      add: (p) => this.podAdded(p),
+      update: (old, p) => this.podUpdated(old, p),
+      delete: (p) => this.podDeleted(p),
+    });
     this.cache.start((keys) => this.assumptionsExpired(keys));
     await Promise.all([this.nodes.start(), this.pods.start()]);
     this.options.log.info({ nodes: this.nodes.size, pods: this.pods.size }, 'scheduler caches synced');
@@ -188,7 +206,9 @@ export class Scheduler {
     const result = schedulePod(this.framework, this.cache.snapshot(), qp.podInfo, {
       nextStartIndex: this.nextStartIndex,
       random: Math.random,
-      ...(this.options.percentageOfNodesToScore ? { percentageOfNodesToScore: this.options.percentageOfNodesToScore } : {}),
+      ...(this.options.percentageOfNodesToScore
+        ? { percentageOfNodesToScore: this.options.percentageOfNodesToScore }
+        : {}),
     });
     this.metrics.algorithmDuration.observe((performance.now() - started) / 1000);
     this.nextStartIndex = result.nextStartIndex;
@@ -205,7 +225,10 @@ export class Scheduler {
       return;
     }
     this.metrics.attempts.inc({ result: 'error' });
-    this.options.log.error({ pod: qp.key, plugin: result.plugin, err: result.message }, 'scheduling cycle failed');
+    this.options.log.error(
+      { pod: qp.key, plugin: result.plugin, err: result.message },
+      'scheduling cycle failed',
+    );
     this.queue.addUnschedulable(qp);
     this.reportUnschedulable(qp, result.message, 'SchedulerError');
   }
@@ -231,16 +254,29 @@ export class Scheduler {
   }
 
   /** Sets `PodScheduled=False` with the reason on the pod (only when it changes) and records an Event. */
-  private reportUnschedulable(qp: QueuedPod, message: string, reason: 'Unschedulable' | 'SchedulerError'): void {
+  private reportUnschedulable(
+    qp: QueuedPod,
+    message: string,
+    reason: 'Unschedulable' | 'SchedulerError',
+  ): void {
     const pod = this.pods.getByKey(qp.key) ?? qp.podInfo.pod;
     const now = `${new Date(this.options.clock.now()).toISOString().slice(0, 19)}Z`;
     const conditions = withPodScheduled(pod.status?.conditions, podScheduledFalse(message, now, reason));
     if (conditions) {
       void this.options.client
-        .patch('pods', pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', { status: { conditions } }, 'application/merge-patch+json', {
-          subresource: 'status',
-        })
-        .catch((err: Error) => this.options.log.warn({ pod: qp.key, err: err.message }, 'could not update PodScheduled'));
+        .patch(
+          'pods',
+          pod.metadata.namespace ?? 'default',
+          pod.metadata.name ?? '',
+          { status: { conditions } },
+          'application/merge-patch+json',
+          {
+            subresource: 'status',
+          },
+        )
+        .catch((err: Error) =>
+          this.options.log.warn({ pod: qp.key, err: err.message }, 'could not update PodScheduled'),
+        );
     }
     this.recorder.event(pod, 'Warning', EVENT_FAILED_SCHEDULING, message);
   }
@@ -257,7 +293,12 @@ export class Scheduler {
   // Pod informer events: bound pods go to the cache, pending pods of this scheduler to the queue.
 
   private pending(p: Pod): boolean {
-    return !p.spec.nodeName && !p.metadata.deletionTimestamp && !isTerminal(p) && p.spec.schedulerName === this.name;
+    return (
+      !p.spec.nodeName &&
+      !p.metadata.deletionTimestamp &&
+      !isTerminal(p) &&
+      p.spec.schedulerName === this.name
+    );
   }
 
   private counted(p: Pod): boolean {

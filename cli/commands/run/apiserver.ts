@@ -47,7 +47,8 @@ export default class RunApiServer extends Command {
       default: 1_000_000,
     }),
     'relay-lease-ms': Flags.integer({
-      description: 'How long the outbox relay lease lasts: after a crash, another replica relays once it lapses',
+      description:
+        'How long the outbox relay lease lasts: after a crash, another replica relays once it lapses',
       default: 5_000,
     }),
   };
