@@ -319,7 +319,10 @@ export class Scheduler {
   private podUpdated(old: Pod, p: Pod): void {
     const key = objectKeyOf(p);
     if (this.counted(p)) {
-      if (!this.counted(old)) return this.podAdded(p);
+      if (!this.counted(old)) {
+        this.podAdded(p); // just bound
+        return;
+      }
       this.cache.updatePod(p);
       const event = assignedPodUpdateEvent(old, p);
       if (event) this.queue.moveAllToActiveOrBackoff(event);
