@@ -72,7 +72,7 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
  * The floors: what NATS and Redis alone do for the same traffic. `write` is the slower of a raw
  * request/reply and a raw Lua write: a create costs at least both, one after the other.
  */
-async function measureFloors(
+export async function measureFloors(
   natsUrl: string,
   redisUrl: string,
   count: number,

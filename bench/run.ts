@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { benchApi } from './api.js';
+import { benchScheduler } from './scheduler.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -20,6 +21,11 @@ const benches: Record<string, () => Promise<void>> = {
     benchApi({
       count: Number(values.count ?? 5000),
       concurrency: Number(values.concurrency ?? 64),
+    }),
+  scheduler: () =>
+    benchScheduler({
+      nodes: Number(values.nodes ?? 5000),
+      pods: Number(values.pods ?? 10000),
     }),
 };
 

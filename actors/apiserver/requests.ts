@@ -84,7 +84,20 @@ function failure(status: Status): HandlerResult {
 function reply(msg: BusMessage, result: HandlerResult): void {
   const code = result.ok ? result.code : result.status.code;
   const headers = new Map([[STATUS_CODE_HEADER, String(code)]]);
-  msg.respond(encodeResult(result), { headers });
+  const encoded = encodeResult(result);
+  try {
+    msg.respond(encoded, { headers });
+  } catch (err) {
+    // Most likely larger than the bus allows (NATS max_payload): say so rather than go silent,
+    // which the client would only see as a timeout.
+    const status = tooLarge(
+      `the response (${Buffer.byteLength(encoded)} bytes) could not be sent on the bus: ${(err as Error).message}; ` +
+        'list with limit/continue to page it',
+    ).status;
+    msg.respond(encodeResult(failure(status)), {
+      headers: new Map([[STATUS_CODE_HEADER, String(status.code)]]),
+    });
+  }
 }
 
 /** `{"ok":true,"body":…,"warnings":[…]}` or `{"ok":false,"status":…}`. */

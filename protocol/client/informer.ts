@@ -47,6 +47,9 @@ export function objectKeyOf(obj: { metadata: { namespace?: string; name?: string
     : (obj.metadata.name ?? '');
 }
 
+/** Objects per list page when an informer lists. */
+export const LIST_PAGE = 500;
+
 const revision = (obj: AnyObject) => Number(obj.metadata.resourceVersion ?? 0);
 
 /** A list-watch cache of one resource. */
@@ -144,7 +147,13 @@ export class Informer<T extends AnyObject = AnyObject> {
 
   private async listAndWatch(): Promise<void> {
     const { client, resource, namespace, labelSelector, fieldSelector } = this.options;
-    const list = await client.listAll<T>(resource, { namespace, labelSelector, fieldSelector });
+    // Paged: one reply must fit in the bus's largest message (NATS max_payload, 1 MiB by default).
+    const list = await client.listAll<T>(resource, {
+      namespace,
+      labelSelector,
+      fieldSelector,
+      limit: LIST_PAGE,
+    });
     if (this.hasSynced) this.relists++;
     this.replace(list.items, list.metadata.resourceVersion);
     this.syncedOnce?.();

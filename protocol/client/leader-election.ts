@@ -95,7 +95,10 @@ export class LeaderElector {
         this.lastRenew = now;
         if (!this.leading || this.leading.leaseTransitions !== held.leaseTransitions) {
           this.leading = held;
-          this.options.log.info({ lease: this.options.lease, transitions: held.leaseTransitions }, 'became leader');
+          this.options.log.info(
+            { lease: this.options.lease, transitions: held.leaseTransitions },
+            'became leader',
+          );
           this.options.onStartedLeading(held);
         }
         return;
@@ -154,7 +157,11 @@ export class LeaderElector {
 
   private async get(): Promise<Lease | undefined> {
     try {
-      return await this.options.client.get<Lease>('leases', this.options.lease.namespace, this.options.lease.name);
+      return await this.options.client.get<Lease>(
+        'leases',
+        this.options.lease.namespace,
+        this.options.lease.name,
+      );
     } catch (err) {
       if (isReason(err, 'NotFound')) return undefined;
       throw err;

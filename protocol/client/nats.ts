@@ -66,15 +66,29 @@ export class NatsTransport implements Transport {
           throw errorFromStatus(r.status);
         },
         list: async (o) => {
-          const r = await this.request({
-            verb: 'list',
-            resource: o.resource,
-            namespace: o.namespace,
-            options: { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector },
-          });
-          if (!r.ok) throw errorFromStatus(r.status);
-          const list = r.body as ObjectList<AnyObject>;
-          return { items: list.items, resourceVersion: list.metadata.resourceVersion };
+          // Paged, so every reply fits in one bus message.
+          const items: AnyObject[] = [];
+          let resourceVersion = '';
+          let next: string | undefined;
+          do {
+            const r = await this.request({
+              verb: 'list',
+              resource: o.resource,
+              namespace: o.namespace,
+              options: {
+                labelSelector: o.labelSelector,
+                fieldSelector: o.fieldSelector,
+                limit: 500,
+                ...(next ? { continue: next } : {}),
+              },
+            });
+            if (!r.ok) throw errorFromStatus(r.status);
+            const page = r.body as ObjectList<AnyObject>;
+            items.push(...page.items);
+            resourceVersion ||= page.metadata.resourceVersion;
+            next = page.metadata.continue;
+          } while (next);
+          return { items, resourceVersion };
         },
       },
       options,

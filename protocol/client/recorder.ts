@@ -16,7 +16,12 @@ export type EventType = 'Normal' | 'Warning';
 export interface InvolvedObject {
   readonly apiVersion?: string;
   readonly kind?: string;
-  readonly metadata: { readonly name?: string; readonly namespace?: string; readonly uid?: string; readonly resourceVersion?: string };
+  readonly metadata: {
+    readonly name?: string;
+    readonly namespace?: string;
+    readonly uid?: string;
+    readonly resourceVersion?: string;
+  };
 }
 
 export interface RecorderOptions {
@@ -67,7 +72,8 @@ export class EventRecorder {
   event(involved: InvolvedObject, type: EventType, reason: string, message: string): boolean {
     if (this.pending.length >= (this.options.maxPending ?? 1_000)) {
       this.dropped++;
-      if (this.dropped % 100 === 1) this.options.log.warn({ dropped: this.dropped, reason }, 'event queue full: dropping events');
+      if (this.dropped % 100 === 1)
+        this.options.log.warn({ dropped: this.dropped, reason }, 'event queue full: dropping events');
       return false;
     }
     const key = `${involved.metadata.uid ?? involved.metadata.name}\u0000${type}\u0000${reason}\u0000${message}`;
@@ -87,11 +93,17 @@ export class EventRecorder {
       const next = this.pending.shift() as Pending;
       this.running++;
       void this.write(next)
-        .catch((err: unknown) => this.options.log.warn({ err: (err as Error).message, reason: next.reason }, 'could not record event'))
+        .catch((err: unknown) =>
+          this.options.log.warn(
+            { err: (err as Error).message, reason: next.reason },
+            'could not record event',
+          ),
+        )
         .finally(() => {
           this.running--;
           this.pump();
-          if (this.running === 0 && this.pending.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+          if (this.running === 0 && this.pending.length === 0)
+            for (const w of this.idleWaiters.splice(0)) w();
         });
     }
   }
@@ -130,7 +142,10 @@ export class EventRecorder {
       count: 1,
       firstTimestamp: timestamp,
       lastTimestamp: timestamp,
-      source: { component: this.options.component, ...(this.options.instance ? { host: this.options.instance } : {}) },
+      source: {
+        component: this.options.component,
+        ...(this.options.instance ? { host: this.options.instance } : {}),
+      },
       reportingComponent: this.options.component,
       reportingInstance: this.options.instance ?? this.options.component,
     });
