@@ -3,8 +3,13 @@
  * given, else the in-process bus), structured logs on stderr (stdout is for the one line that
  * says the component is ready), and a clean stop on SIGINT/SIGTERM.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { pino } from 'pino';
+import { RedisStore } from '../actors/apiserver/store/redis/store.js';
+import { SqliteStore } from '../actors/apiserver/store/sqlite/store.js';
+import type { Store } from '../actors/apiserver/store/store.js';
 import type { Bus } from '../actors/kernel/bus/bus.js';
 import { MemoryBus } from '../actors/kernel/bus/memory.js';
 import { NatsBus } from '../actors/kernel/bus/nats.js';
@@ -76,4 +81,21 @@ export function parseListen(value: string): { host: string; port: number } {
   const port = Number(colon >= 0 ? value.slice(colon + 1) : value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid listen address ${value}`);
   return { host, port };
+}
+
+/** Opens Redis when a URL is given, else the embedded store (one SQLite file per prefix in `dataDir`). */
+export async function openStore(
+  redis: string | undefined,
+  dataDir: string,
+  prefix: string,
+  log: Logger,
+): Promise<Store> {
+  if (redis) {
+    log.info({ redis }, 'connecting to Redis');
+    return RedisStore.open({ url: redis, prefix, log });
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, `${prefix}.db`);
+  log.info({ path }, 'no Redis URL: using the embedded store');
+  return new SqliteStore({ path });
 }

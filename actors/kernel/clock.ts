@@ -17,7 +17,11 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The real clock. Timers are unref'd so a pending timer never keeps a process alive. */
+/**
+ * The real clock. Background timers (`setTimeout`: resyncs, bookmarks, lease renewals) are unref'd
+ * so they never keep a process alive on their own; `sleep` is not, because somebody awaits it:
+ * an unref'd sleep during shutdown would let Node exit mid-stop (exit code 13) instead of finishing.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
@@ -25,7 +29,25 @@ export const systemClock: Clock = {
     handle.unref();
     return { cancel: () => clearTimeout(handle) };
   },
-  sleep: (ms, signal) => sleepOn(systemClock, ms, signal),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = () => {
+        clearTimeout(handle);
+        reject(signal?.reason);
+      };
+      const handle = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
 };
 
 /** `sleep` built on any clock's `setTimeout`. */

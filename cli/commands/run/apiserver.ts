@@ -1,16 +1,18 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import type { Registry } from 'prom-client';
 import { faultsFromSpec } from '../../../actors/apiserver/faults.js';
 import { ApiServer, NonDurableStoreError } from '../../../actors/apiserver/server.js';
-import { RedisStore } from '../../../actors/apiserver/store/redis/store.js';
-import { SqliteStore } from '../../../actors/apiserver/store/sqlite/store.js';
-import type { Store } from '../../../actors/apiserver/store/store.js';
 import { systemClock } from '../../../actors/kernel/clock.js';
 import { createRegistry } from '../../../actors/kernel/metrics.js';
 import { Subjects } from '../../../protocol/subjects.js';
-import { componentFlags, componentLogger, connectBus, parseListen, untilSignal } from '../../component.js';
+import {
+  componentFlags,
+  componentLogger,
+  connectBus,
+  openStore,
+  parseListen,
+  untilSignal,
+} from '../../component.js';
 
 /** `skiff run apiserver`: one API server replica in the foreground. */
 export default class RunApiServer extends Command {
@@ -92,20 +94,4 @@ export default class RunApiServer extends Command {
       await bus.close();
     });
   }
-}
-
-async function openStore(
-  redis: string | undefined,
-  dataDir: string,
-  prefix: string,
-  log: ReturnType<typeof componentLogger>,
-): Promise<Store> {
-  if (redis) {
-    log.info({ redis }, 'connecting to Redis');
-    return RedisStore.open({ url: redis, prefix, log });
-  }
-  mkdirSync(dataDir, { recursive: true });
-  const path = join(dataDir, `${prefix}.db`);
-  log.info({ path }, 'no Redis URL: using the embedded store');
-  return new SqliteStore({ path });
 }

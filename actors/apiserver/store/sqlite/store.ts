@@ -207,8 +207,8 @@ export class SqliteStore implements Store {
     if (now.length > 0 || blockMs <= 0) return now;
     // SQLite cannot block; writes in this process wake the reader instead.
     await new Promise<void>((resolve) => {
+      // Not unref'd: the relay awaits this, and a stop must be able to wait for it to return.
       const timer = setTimeout(done, blockMs);
-      timer.unref();
       this.written.once('write', done);
       function done() {
         clearTimeout(timer);

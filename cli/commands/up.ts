@@ -1,0 +1,111 @@
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { Command, Flags } from '@oclif/core';
+import { ApiServer } from '../../actors/apiserver/server.js';
+import { systemClock } from '../../actors/kernel/clock.js';
+import { createRegistry } from '../../actors/kernel/metrics.js';
+import { Scheduler } from '../../actors/scheduler/scheduler.js';
+import { ApiClient } from '../../protocol/client/api-client.js';
+import { NatsTransport } from '../../protocol/client/nats.js';
+import { Subjects } from '../../protocol/subjects.js';
+import {
+  componentFlags,
+  componentLogger,
+  connectBus,
+  openStore,
+  parseListen,
+  untilSignal,
+} from '../component.js';
+import { configPath, useContext } from '../config.js';
+
+/** `skiff up`: a whole local cluster in one process, in the foreground. */
+export default class Up extends Command {
+  static override description =
+    'Start a local cluster in the foreground: API server (HTTP face included) and scheduler, on the in-process bus and an embedded store unless --nats / --redis point at real ones';
+
+  static override examples = [
+    '<%= config.bin %> up',
+    '<%= config.bin %> up --nats nats://127.0.0.1:4222 --redis redis://127.0.0.1:6379',
+  ];
+
+  static override flags = {
+    ...componentFlags,
+    'log-level': Flags.string({
+      description: 'Minimum log level of the components (logs go to stderr)',
+      options: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+      default: 'warn',
+    }),
+    redis: Flags.string({
+      description: 'Redis URL (default: $REDIS_URL; none: the embedded store)',
+      env: 'REDIS_URL',
+    }),
+    'data-dir': Flags.string({
+      description: 'Directory of the embedded store',
+      default: join(homedir(), '.skiff', 'data'),
+    }),
+    listen: Flags.string({
+      description: 'API address host:port (port 0: a free one)',
+      default: '127.0.0.1:6443',
+    }),
+    context: Flags.string({
+      description: 'Name of the context written to the config file',
+      default: 'local',
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Up);
+    const started = Date.now();
+    const step = (text: string) => this.log(`• ${text}`);
+    const log = componentLogger('skiff-up', flags['log-level']);
+
+    step(flags.nats ? `connecting to NATS at ${flags.nats}` : 'starting the in-process bus');
+    const bus = await connectBus(flags.nats, 'skiff-up', log);
+    step(
+      flags.redis
+        ? `connecting to Redis at ${flags.redis}`
+        : `opening the embedded store in ${flags['data-dir']}`,
+    );
+    const store = await openStore(flags.redis, flags['data-dir'], flags.prefix, log);
+    const subjects = new Subjects(flags.prefix);
+
+    step('starting the API server');
+    const api = await ApiServer.start({
+      bus,
+      store,
+      subjects,
+      clock: systemClock,
+      log: log.child({ component: 'apiserver' }),
+      registry: createRegistry({ component: 'apiserver', processMetrics: true }),
+      http: parseListen(flags.listen),
+    });
+    const server = api.httpUrl as string;
+
+    step('starting the scheduler');
+    const client = new ApiClient(new NatsTransport({ bus, subjects }));
+    const scheduler = new Scheduler({
+      client,
+      clock: systemClock,
+      log: log.child({ component: 'scheduler' }),
+      registry: createRegistry({ component: 'scheduler' }),
+      identity: `${hostname()}-up`,
+      leaderElection: Boolean(flags.nats), // alone on an in-process bus there is nobody to elect against
+    });
+    await scheduler.start();
+
+    useContext({ name: flags.context, server, namespace: 'default' });
+    this.log(`Skiff is up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    this.log(`API server: ${server}   (context "${flags.context}" written to ${configPath()})`);
+    this.log(`Try: kubectl --server ${server} get namespaces`);
+    this.log('Press Ctrl-C to stop.');
+
+    await untilSignal(log, async () => {
+      this.log('stopping...');
+      await scheduler.stop();
+      await api.stop();
+      await store.close();
+      await bus.close();
+      this.log('stopped');
+    });
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The components as users run them: `skiff up` (one process, no infrastructure) and
+ * `skiff run apiserver` / `skiff run scheduler` as separate processes on NATS and Redis. Pods get
+ * scheduled end to end, SIGINT/SIGTERM stop cleanly (exit code 0), and a non-durable Redis is
+ * refused when durability is required.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { NatsBus } from '../actors/kernel/bus/nats.js';
+import { silentLogger } from '../actors/kernel/log.js';
+import { waitFor } from '../actors/kernel/testing/wait-for.js';
+import { ApiClient } from '../protocol/client/api-client.js';
+import { HttpTransport } from '../protocol/client/http.js';
+import { NatsTransport } from '../protocol/client/nats.js';
+import type { Pod } from '../protocol/resources/pod.js';
+import { Subjects } from '../protocol/subjects.js';
+import { removeKeys, removeStreams, uniquePrefix } from './cluster.js';
+import {
+  describeWithServices,
+  type SharedServices,
+  servicesOrSkip,
+  sharedServices,
+  startRedis,
+} from './harness.js';
+import { cliBuilt, startSkiff } from './skiff-process.js';
+
+const skip =
+  (await servicesOrSkip({ nats: 'shared', redis: 'faults' })) ??
+  (cliBuilt() ? undefined : 'the CLI is not built');
+
+const node = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name },
+  status: {
+    allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
+    capacity: { cpu: '4', memory: '8Gi', pods: '110' },
+  },
+});
+const pod = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default' },
+  spec: { containers: [{ name: 'main', image: 'localhost/x:1', resources: { requests: { cpu: '100m' } } }] },
+});
+
+describeWithServices('skiff processes', skip, () => {
+  let services: SharedServices;
+  const dirs: string[] = [];
+  const temp = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-proc-'));
+    dirs.push(dir);
+    return dir;
+  };
+  beforeAll(async () => {
+    services = await sharedServices();
+  });
+  afterAll(async () => {
+    await services.dispose();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('skiff up runs a cluster with no infrastructure, writes the context, and stops on SIGINT', async () => {
+    const dir = temp();
+    const config = join(dir, 'config');
+    const up = await startSkiff(['up', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data')], {
+      env: { SKIFF_CONFIG: config, NATS_URL: '', REDIS_URL: '' },
+      ready: /^API server: http/,
+    });
+    const server = /(http:\/\/127\.0\.0\.1:\d+)/.exec(up.ready)?.[1] ?? '';
+    expect(readFileSync(config, 'utf8')).toContain(`server: ${server}`);
+    const client = new ApiClient(new HttpTransport({ url: server }));
+    await client.create('nodes', node('n1'));
+    await client.create('pods', pod('web'));
+    await waitFor(async () =>
+      expect((await client.get<Pod>('pods', 'default', 'web')).spec.nodeName).toBe('n1'),
+    );
+    process.kill(up.pid, 'SIGINT');
+    expect(await up.exited).toEqual({ code: 0, signal: null });
+    expect(up.output()).toContain('stopped');
+  });
+
+  it('API server and scheduler processes schedule pods over NATS and Redis, and stop on SIGTERM', async () => {
+    const prefix = uniquePrefix('proc');
+    const env = { NATS_URL: services.nats?.url ?? '', REDIS_URL: services.redis?.url ?? '' };
+    const apiserver = await startSkiff(['run', 'apiserver', '--prefix', prefix, '--listen', '127.0.0.1:0'], {
+      env,
+      ready: /apiserver ready/,
+    });
+    const scheduler = await startSkiff(['run', 'scheduler', '--prefix', prefix], {
+      env,
+      ready: /scheduler ready/,
+    });
+    const bus = await NatsBus.connect({ servers: env.NATS_URL, name: 'test', log: silentLogger() });
+    try {
+      const client = new ApiClient(new NatsTransport({ bus, subjects: new Subjects(prefix) }));
+      await client.create('nodes', node('n1'));
+      await client.create('pods', pod('web'));
+      await waitFor(async () =>
+        expect((await client.get<Pod>('pods', 'default', 'web')).spec.nodeName).toBe('n1'),
+      );
+      await scheduler.stop();
+      await apiserver.stop();
+      expect(await scheduler.exited).toEqual({ code: 0, signal: null });
+      expect(await apiserver.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await scheduler.kill();
+      await apiserver.kill();
+      await bus.close();
+      await removeStreams(env.NATS_URL, new Subjects(prefix));
+      await removeKeys(env.REDIS_URL, prefix);
+    }
+  });
+
+  it('refuses to start on a non-durable Redis with --require-durable-store, and starts on a durable one', async () => {
+    const volatile = await startRedis({ appendonly: false });
+    const durable = await startRedis({ appendonly: true, appendfsync: 'always' });
+    const prefix = uniquePrefix('durable');
+    try {
+      const args = [
+        'run',
+        'apiserver',
+        '--prefix',
+        prefix,
+        '--listen',
+        '127.0.0.1:0',
+        '--require-durable-store',
+      ];
+      const refused = startSkiff(args, {
+        env: { NATS_URL: services.nats?.url ?? '', REDIS_URL: volatile.url },
+        ready: /apiserver ready/,
+      });
+      await expect(refused).rejects.toThrow(/exited \(2\)[\s\S]*not durable/);
+      const accepted = await startSkiff(args, {
+        env: { NATS_URL: services.nats?.url ?? '', REDIS_URL: durable.url },
+        ready: /apiserver ready/,
+      });
+      await accepted.stop();
+      expect(await accepted.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await volatile.dispose();
+      await durable.dispose();
+      await removeStreams(services.nats?.url ?? '', new Subjects(prefix));
+    }
+  });
+});
