@@ -1,17 +1,11 @@
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WatchEvent } from '../../protocol/api.js';
-import { ApiClient } from '../../protocol/client/api-client.js';
 import { Informer } from '../../protocol/client/informer.js';
-import { NatsTransport } from '../../protocol/client/nats.js';
 import type { AnyObject } from '../../protocol/resources/registry.js';
-import { Subjects } from '../../protocol/subjects.js';
-import { MemoryBus } from '../kernel/bus/memory.js';
 import { systemClock } from '../kernel/clock.js';
 import { silentLogger } from '../kernel/log.js';
 import { waitFor } from '../kernel/testing/wait-for.js';
-import { ApiServer } from './server.js';
-import { SqliteStore } from './store/sqlite/store.js';
+import { startInProcessCluster } from './testing/cluster.js';
 
 const cm = (name: string, data: Record<string, string> = {}, labels: Record<string, string> = {}) => ({
   apiVersion: 'v1',
@@ -27,25 +21,9 @@ describe('API server on the in-process bus and the embedded store', () => {
   });
 
   async function cluster() {
-    const bus = new MemoryBus();
-    const store = new SqliteStore({ path: ':memory:' });
-    const subjects = new Subjects('skiff');
-    const server = await ApiServer.start({
-      bus,
-      store,
-      subjects,
-      clock: systemClock,
-      log: silentLogger(),
-      registry: new Registry(),
-      relay: { blockMs: 50 },
-    });
-    const client = new ApiClient(new NatsTransport({ bus, subjects }));
-    cleanups.push(async () => {
-      await server.stop();
-      await store.close();
-      await bus.close();
-    });
-    return { bus, store, server, client };
+    const c = await startInProcessCluster();
+    cleanups.push(() => c.stop());
+    return c;
   }
 
   it('serves requests over the bus and reports durability', async () => {

@@ -1,15 +1,11 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiClient } from '../../protocol/client/api-client.js';
-import { NatsTransport } from '../../protocol/client/nats.js';
+import type { ApiClient } from '../../protocol/client/api-client.js';
 import type { Event } from '../../protocol/resources/event.js';
 import type { Lease } from '../../protocol/resources/lease.js';
 import type { Pod } from '../../protocol/resources/pod.js';
-import { Subjects } from '../../protocol/subjects.js';
 import { makeNode, makePod } from '../../protocol/testing/builders.js';
-import { ApiServer } from '../apiserver/server.js';
-import { SqliteStore } from '../apiserver/store/sqlite/store.js';
-import { MemoryBus } from '../kernel/bus/memory.js';
+import { startInProcessCluster } from '../apiserver/testing/cluster.js';
 import { systemClock } from '../kernel/clock.js';
 import { silentLogger } from '../kernel/log.js';
 import { waitFor } from '../kernel/testing/wait-for.js';
@@ -22,24 +18,9 @@ describe('Scheduler on an in-process cluster', () => {
   });
 
   async function cluster() {
-    const bus = new MemoryBus();
-    const store = new SqliteStore({ path: ':memory:' });
-    const subjects = new Subjects('skiff');
-    const server = await ApiServer.start({
-      bus,
-      store,
-      subjects,
-      clock: systemClock,
-      log: silentLogger(),
-      registry: new Registry(),
-      relay: { blockMs: 20 },
-    });
-    const client = new ApiClient(new NatsTransport({ bus, subjects }));
-    cleanups.push(async () => {
-      await server.stop();
-      await store.close();
-      await bus.close();
-    });
+    const c = await startInProcessCluster();
+    cleanups.push(() => c.stop());
+    const client = c.client;
     const scheduler = async (options: Partial<SchedulerOptions> = {}) => {
       const s = new Scheduler({
         client,
