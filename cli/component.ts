@@ -54,20 +54,21 @@ export async function connectBus(url: string | undefined, name: string, log: Log
 }
 
 /**
- * Resolves once SIGINT or SIGTERM arrives, then runs `stop` once. A second signal while stopping
- * exits at once, as users expect from a second Ctrl-C.
+ * Installs SIGINT/SIGTERM handlers at once (call it before starting anything, so a signal during
+ * start-up is never met by Node's default handler) and resolves with the first signal. A second
+ * signal exits at once, as users expect from a second Ctrl-C.
  */
-export function untilSignal(log: Logger, stop: () => Promise<void>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let stopping = false;
+export function shutdownSignal(log: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
+      if (received) {
         log.warn({ signal }, 'second signal: exiting now');
         process.exit(130);
       }
-      stopping = true;
+      received = true;
       log.info({ signal }, 'stopping');
-      stop().then(resolve, reject);
+      resolve(signal);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -14,7 +14,7 @@ import {
   connectBus,
   openStore,
   parseListen,
-  untilSignal,
+  shutdownSignal,
 } from '../component.js';
 import { configPath, useContext } from '../config.js';
 
@@ -58,6 +58,7 @@ export default class Up extends Command {
     const started = Date.now();
     const step = (text: string) => this.log(`• ${text}`);
     const log = componentLogger('skiff-up', flags['log-level']);
+    const signalled = shutdownSignal(log);
 
     step(flags.nats ? `connecting to NATS at ${flags.nats}` : 'starting the in-process bus');
     const bus = await connectBus(flags.nats, 'skiff-up', log);
@@ -99,13 +100,12 @@ export default class Up extends Command {
     this.log(`Try: kubectl --server ${server} get namespaces`);
     this.log('Press Ctrl-C to stop.');
 
-    await untilSignal(log, async () => {
-      this.log('stopping...');
-      await scheduler.stop();
-      await api.stop();
-      await store.close();
-      await bus.close();
-      this.log('stopped');
-    });
+    await signalled;
+    this.log('stopping...');
+    await scheduler.stop();
+    await api.stop();
+    await store.close();
+    await bus.close();
+    this.log('stopped');
   }
 }

@@ -11,7 +11,7 @@ import {
   connectBus,
   openStore,
   parseListen,
-  untilSignal,
+  shutdownSignal,
 } from '../../component.js';
 
 /** `skiff run apiserver`: one API server replica in the foreground. */
@@ -58,6 +58,7 @@ export default class RunApiServer extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(RunApiServer);
     const log = componentLogger('apiserver', flags['log-level']);
+    const signalled = shutdownSignal(log);
     const bus = await connectBus(flags.nats, 'apiserver', log);
     const store = await openStore(flags.redis, flags['data-dir'], flags.prefix, log);
     const registry: Registry = createRegistry({ component: 'apiserver', processMetrics: true });
@@ -88,10 +89,9 @@ export default class RunApiServer extends Command {
       throw err;
     }
     this.log(`apiserver ready: ${server.httpUrl ?? 'no HTTP face'} (bus: ${bus.kind}, store: ${store.kind})`);
-    await untilSignal(log, async () => {
-      await server.stop();
-      await store.close();
-      await bus.close();
-    });
+    await signalled;
+    await server.stop();
+    await store.close();
+    await bus.close();
   }
 }

@@ -8,7 +8,7 @@ import { ApiClient } from '../../../protocol/client/api-client.js';
 import { HttpTransport } from '../../../protocol/client/http.js';
 import { NatsTransport } from '../../../protocol/client/nats.js';
 import { Subjects } from '../../../protocol/subjects.js';
-import { componentFlags, componentLogger, connectBus, parseListen, untilSignal } from '../../component.js';
+import { componentFlags, componentLogger, connectBus, parseListen, shutdownSignal } from '../../component.js';
 
 /** `skiff run scheduler`: one scheduler replica in the foreground. */
 export default class RunScheduler extends Command {
@@ -38,6 +38,7 @@ export default class RunScheduler extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(RunScheduler);
     const log = componentLogger('scheduler', flags['log-level']);
+    const signalled = shutdownSignal(log);
     if (!flags.server && !flags.nats) {
       this.error('the scheduler needs the API: give --nats URL (or NATS_URL) or --server URL', { exit: 2 });
     }
@@ -59,11 +60,10 @@ export default class RunScheduler extends Command {
     });
     await scheduler.start();
     this.log(`scheduler ready (metrics: ${metrics.url}/metrics)`);
-    await untilSignal(log, async () => {
-      await scheduler.stop();
-      await metrics.close();
-      await client.close();
-      await bus?.close();
-    });
+    await signalled;
+    await scheduler.stop();
+    await metrics.close();
+    await client.close();
+    await bus?.close();
   }
 }
