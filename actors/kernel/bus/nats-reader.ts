@@ -34,17 +34,12 @@ import {
   type ConsumerMessages,
   type ConsumerNotification,
   DeliverPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
   type JsMsg,
-  type StreamState,
 } from '@nats-io/jetstream';
 import { systemClock } from '../clock.js';
 import {
   BusClosedError,
   BusError,
-  type BusLogger,
-  type BusStatus,
   type LogEntry,
   LogExpiredError,
   type LogReader,
@@ -52,26 +47,17 @@ import {
 } from './bus.js';
 import { HandlerQueue } from './handler-queue.js';
 import { fromNatsHeaders, isStreamNotFound, jetStreamError } from './nats-codec.js';
+import {
+  asError,
+  firstSeqOf,
+  judge,
+  RECONNECTED,
+  type ReaderHost,
+  signal,
+  type TrimCheck,
+} from './nats-reader-support.js';
 
-/** What a reader needs from the `NatsBus` that made it. */
-export interface ReaderHost {
-  readonly js: JetStreamClient;
-  readonly jsm: JetStreamManager;
-  readonly logger: BusLogger;
-  readonly jsTimeoutMs: number;
-  /** Connection status changes (the reader acts on reconnects). */
-  onStatus(listener: (status: BusStatus) => void): () => void;
-  /** Registers a live reader (or consumer member) so that closing the bus closes it. */
-  track(reader: BusClosable): void;
-  /** Forgets a reader that has stopped. */
-  release(reader: BusClosable): void;
-}
-
-/** Something the bus stops when it closes: a log reader or a consumer member. */
-export interface BusClosable {
-  /** Stops because the bus is closing; `closed` resolves with `reason`. */
-  shutdown(reason: Error): Promise<void>;
-}
+export { type BusClosable, firstSeqOf, type ReaderHost } from './nats-reader-support.js';
 
 type EntryHandler = (entry: LogEntry) => void | Promise<void>;
 
@@ -84,19 +70,6 @@ type Inbound =
 
 /** Work for the handler stage: an entry, or the end of the reader after the entries before it. */
 type Outbound = { readonly entry: LogEntry } | { readonly end: Error };
-
-/** One stream info, and which receipts it vouches for (those numbered <= coverage). */
-interface TrimCheck {
-  readonly coverage: number;
-  readonly firstSeq: number;
-  /** The stream was deleted and created again since the reader started. */
-  readonly replaced: boolean;
-}
-
-/** The oldest retained sequence; JetStream reports 0 for a never-written stream, hence the rule. */
-export function firstSeqOf(state: StreamState): number {
-  return state.messages === 0 ? state.last_seq + 1 : state.first_seq;
-}
 
 /** An ordered, gap-checked reader over one JetStream stream. */
 export class NatsLogReader implements LogReader {
@@ -520,23 +493,4 @@ export class NatsLogReader implements LogReader {
     const ms = Math.min(5_000, 100 * 2 ** attempt);
     await systemClock.sleep(ms, this.abort.signal).catch(() => undefined); // aborted: the reader is ending
   }
-}
-
-const RECONNECTED = Symbol('reconnected');
-
-/** A one-shot event: `fired` resolves (to RECONNECTED) when `fire` is called. */
-function signal(): { fired: Promise<typeof RECONNECTED>; fire(): void } {
-  let fire!: () => void;
-  const fired = new Promise<typeof RECONNECTED>((resolve) => {
-    fire = () => resolve(RECONNECTED);
-  });
-  return { fired, fire };
-}
-
-function judge(check: TrimCheck, from: number): LogExpiredError | undefined {
-  return check.replaced || check.firstSeq > from ? new LogExpiredError(from, check.firstSeq) : undefined;
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new BusError('log reader handler failed', { cause: err });
 }

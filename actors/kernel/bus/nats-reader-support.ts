@@ -1,0 +1,58 @@
+/**
+ * The pieces around `NatsLogReader`: what it needs from its bus, the trim check it proves
+ * completeness with, and small helpers. Split out so the reader file holds the reader alone.
+ */
+import type { JetStreamClient, JetStreamManager, StreamState } from '@nats-io/jetstream';
+import { BusError, type BusLogger, type BusStatus, LogExpiredError } from './bus.js';
+
+/** What a reader needs from the `NatsBus` that made it. */
+export interface ReaderHost {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly logger: BusLogger;
+  readonly jsTimeoutMs: number;
+  /** Connection status changes (the reader acts on reconnects). */
+  onStatus(listener: (status: BusStatus) => void): () => void;
+  /** Registers a live reader (or consumer member) so that closing the bus closes it. */
+  track(reader: BusClosable): void;
+  /** Forgets a reader that has stopped. */
+  release(reader: BusClosable): void;
+}
+
+/** Something the bus stops when it closes: a log reader or a consumer member. */
+export interface BusClosable {
+  /** Stops because the bus is closing; `closed` resolves with `reason`. */
+  shutdown(reason: Error): Promise<void>;
+}
+
+/** One stream info, and which receipts it vouches for (those numbered <= coverage). */
+export interface TrimCheck {
+  readonly coverage: number;
+  readonly firstSeq: number;
+  /** The stream was deleted and created again since the reader started. */
+  readonly replaced: boolean;
+}
+
+/** The oldest retained sequence; JetStream reports 0 for a never-written stream, hence the rule. */
+export function firstSeqOf(state: StreamState): number {
+  return state.messages === 0 ? state.last_seq + 1 : state.first_seq;
+}
+
+export const RECONNECTED = Symbol('reconnected');
+
+/** A one-shot event: `fired` resolves (to RECONNECTED) when `fire` is called. */
+export function signal(): { fired: Promise<typeof RECONNECTED>; fire(): void } {
+  let fire!: () => void;
+  const fired = new Promise<typeof RECONNECTED>((resolve) => {
+    fire = () => resolve(RECONNECTED);
+  });
+  return { fired, fire };
+}
+
+export function judge(check: TrimCheck, from: number): LogExpiredError | undefined {
+  return check.replaced || check.firstSeq > from ? new LogExpiredError(from, check.firstSeq) : undefined;
+}
+
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new BusError('log reader handler failed', { cause: err });
+}
