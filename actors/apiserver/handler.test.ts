@@ -129,10 +129,15 @@ describe('API handler', () => {
       expect(result).toMatchObject({ ok: false, status: { reason: 'RequestEntityTooLarge', code: 413 } });
       if (!result.ok) expect(result.status.message).toMatch(/too large: \d+ bytes, the limit is 1572864/);
       expect(await api.store.revision()).toBe(before);
-      const fits = { ...big, metadata: { name: 'fits' }, spec: { containers: [{ name: 'main', image: 'localhost/web:1', env: env.slice(0, 3) }] } };
-      expect(await api.send({ verb: 'create', resource: 'pods', namespace: 'default', body: fits })).toMatchObject({ ok: true });
+      const fits = {
+        ...big,
+        metadata: { name: 'fits' },
+        spec: { containers: [{ name: 'main', image: 'localhost/web:1', env: env.slice(0, 3) }] },
+      };
+      expect(
+        await api.send({ verb: 'create', resource: 'pods', namespace: 'default', body: fits }),
+      ).toMatchObject({ ok: true });
     });
-  });
   });
 
   describe('update and patch', () => {
