@@ -116,8 +116,15 @@ export class TestCluster {
 }
 
 /** Deletes the JetStream streams of one prefix. */
-export async function removeStreams(natsUrl: string, subjects: Subjects): Promise<void> {
-  const nc = await connect({ servers: natsUrl });
+export async function removeStreams(
+  natsUrl: string,
+  subjects: Subjects,
+  credentials: { user?: string; pass?: string } = {},
+): Promise<void> {
+  const nc = await connect({
+    servers: natsUrl,
+    ...(credentials.user ? { user: credentials.user, pass: credentials.pass } : {}),
+  });
   try {
     const jsm = await jetstreamManager(nc);
     for (const name of [subjects.eventsStream(), subjects.desiredStream()]) {

@@ -4,9 +4,6 @@
  * Informer) over the HTTP transport. Own subject prefix, stream and Redis keys, removed after.
  */
 import { randomBytes } from 'node:crypto';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ApiServer } from '../actors/apiserver/server.js';
@@ -21,6 +18,7 @@ import { HttpTransport } from '../protocol/client/http.js';
 import { Informer } from '../protocol/client/informer.js';
 import type { AnyObject } from '../protocol/resources/registry.js';
 import { Subjects } from '../protocol/subjects.js';
+import { removeKeys, removeStreams } from './cluster.js';
 import { describeWithServices, type SharedServices, servicesOrSkip, sharedServices } from './harness.js';
 
 const skip = await servicesOrSkip({ nats: 'shared', redis: 'shared' });
@@ -192,26 +190,13 @@ describeWithServices('HTTP face over NATS and Redis', skip, () => {
   });
 });
 
-/** Deletes this file's JetStream stream and Redis keys from the shared servers. */
+/** Deletes this file's JetStream streams and Redis keys from the shared servers. */
 async function removeStreamAndKeys(shared: SharedServices): Promise<void> {
   if (shared.nats) {
-    const nc = await connect({
-      servers: shared.nats.url,
-      ...(shared.nats.user ? { user: shared.nats.user, pass: shared.nats.pass } : {}),
+    await removeStreams(shared.nats.url, new Subjects(prefix), {
+      user: shared.nats.user,
+      pass: shared.nats.pass,
     });
-    const jsm = await jetstreamManager(nc);
-    const name = new Subjects(prefix).eventsStream();
-    for await (const stream of jsm.streams.names()) if (stream === name) await jsm.streams.delete(stream);
-    await nc.close();
   }
-  if (shared.redis) {
-    const redis = new Redis(shared.redis.url);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    redis.disconnect();
-  }
+  if (shared.redis) await removeKeys(shared.redis.url, prefix);
 }
