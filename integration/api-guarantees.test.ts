@@ -49,6 +49,21 @@ describeWithServices('API server guarantees (NATS + Redis)', skip, () => {
     return c;
   }
 
+  /** A writer, and an informer whose NATS connection goes through a fault proxy the test controls. */
+  async function watcherBehindProxy(c: TestCluster) {
+    const writer = (await c.client()).client;
+    const proxy = await FaultProxy.start(Number(new URL(natsUrl()).port));
+    const watcherConn = await c.client(`nats://${proxy.address}`);
+    const informer = new Informer<ConfigMap>({
+      client: watcherConn.client,
+      resource: 'configmaps',
+      clock: systemClock,
+      log: silentLogger(),
+    });
+    await informer.start();
+    return { writer, proxy, informer };
+  }
+
   it('16 clients, 1,000 updates of one object: stale writes get 409, the last write wins, versions only grow', async () => {
     const c = await cluster('cas');
     const clients: ApiClient[] = [];
@@ -88,17 +103,7 @@ describeWithServices('API server guarantees (NATS + Redis)', skip, () => {
   });
 
   it('a watcher cut off from NATS for 5 s while 1,000 writes happen converges to the store', async () => {
-    const c = await cluster('watch');
-    const writer = (await c.client()).client;
-    const proxy = await FaultProxy.start(Number(new URL(natsUrl()).port));
-    const watcherConn = await c.client(`nats://${proxy.address}`);
-    const informer = new Informer<ConfigMap>({
-      client: watcherConn.client,
-      resource: 'configmaps',
-      clock: systemClock,
-      log: silentLogger(),
-    });
-    await informer.start();
+    const { writer, proxy, informer } = await watcherBehindProxy(await cluster('watch'));
     try {
       proxy.pause();
       proxy.cutAll();
@@ -119,17 +124,9 @@ describeWithServices('API server guarantees (NATS + Redis)', skip, () => {
   });
 
   it('a watcher cut off past the retained history gets Expired, relists, and converges', async () => {
-    const c = await cluster('expire', { maxMessages: 100 });
-    const writer = (await c.client()).client;
-    const proxy = await FaultProxy.start(Number(new URL(natsUrl()).port));
-    const watcherConn = await c.client(`nats://${proxy.address}`);
-    const informer = new Informer<ConfigMap>({
-      client: watcherConn.client,
-      resource: 'configmaps',
-      clock: systemClock,
-      log: silentLogger(),
-    });
-    await informer.start();
+    const { writer, proxy, informer } = await watcherBehindProxy(
+      await cluster('expire', { maxMessages: 100 }),
+    );
     try {
       proxy.pause();
       proxy.cutAll();
