@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeToken, encodeToken, Subjects } from './subjects.js';
+import { decodeToken, encodeToken, prefixOfStreamBase, Subjects } from './subjects.js';
 
 const s = new Subjects('skiff');
 
@@ -80,7 +80,27 @@ describe('Subjects', () => {
     expect(s.desired('deployments')).toBe('skiff.desired.deployments');
     expect(s.nodeHeartbeat('a.b')).toBe('skiff.node.a_2eb.heartbeat');
     expect(s.nodeAll('n1')).toBe('skiff.node.n1.>');
-    expect(new Subjects('skiff.t1').eventsStream()).toBe('SKIFF_T1_EVENTS');
+    expect(new Subjects('skiff.t1').eventsStream()).toBe('SKIFF_2ET1_EVENTS');
+    expect(new Subjects().eventsStream()).toBe('SKIFF_EVENTS');
+  });
+
+  it('gives alike prefixes distinct streams', () => {
+    const names = ['team.a', 'team_a', 'TEAM_A', 'Team-a', 'team-a'].map((p) =>
+      new Subjects(p).eventsStream(),
+    );
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('maps every valid prefix to stream names reversibly', () => {
+    const token = fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/);
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 4 }), (tokens) => {
+        const prefix = tokens.join('.');
+        const stream = new Subjects(prefix).eventsStream();
+        expect(stream).toMatch(/^[A-Z0-9_-]+$/);
+        expect(prefixOfStreamBase(stream.slice(0, -'_EVENTS'.length))).toBe(prefix);
+      }),
+    );
   });
 
   it.each(['', 'a..b', 'a.*', 'a.>', 'a b', '.a'])('rejects prefix %j', (prefix) => {

@@ -209,15 +209,43 @@ export class Subjects {
 
   /** JetStream stream holding watch events: `SKIFF_EVENTS` for prefix `skiff`. */
   eventsStream(): string {
-    return `${this.streamBase()}_EVENTS`;
+    return `${streamBase(this.prefix)}_EVENTS`;
   }
 
   /** JetStream stream holding desired-state events: `SKIFF_DESIRED`. */
   desiredStream(): string {
-    return `${this.streamBase()}_DESIRED`;
+    return `${streamBase(this.prefix)}_DESIRED`;
   }
+}
 
-  private streamBase(): string {
-    return this.prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase();
+/**
+ * The prefix as the base of JetStream stream names, reversibly: `[a-z0-9-]` become upper case and
+ * every other character `_XX` (hex), so `skiff` → `SKIFF`, `team.a` → `TEAM_2EA`, `team_a` →
+ * `TEAM_5FA`, `TEAM_A` → `_54_45_41_4D_5FA`... Two clusters sharing one NATS can never share a
+ * stream, however alike their prefixes look (a lossy mapping once let `team.a` and `team_a` collide).
+ */
+export function streamBase(prefix: string): string {
+  let out = '';
+  for (const ch of prefix) {
+    out += /[a-z0-9-]/.test(ch)
+      ? ch.toUpperCase()
+      : `_${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
   }
+  return out;
+}
+
+/** The prefix a stream base was made from (`streamBase` inverted); throws on a name it cannot have made. */
+export function prefixOfStreamBase(base: string): string {
+  let out = '';
+  for (let i = 0; i < base.length; i++) {
+    const ch = base[i] as string;
+    if (ch === '_') {
+      const hex = base.slice(i + 1, i + 3);
+      if (!/^[0-9A-F]{2}$/.test(hex)) throw new Error(`not a stream base: ${JSON.stringify(base)}`);
+      out += String.fromCharCode(Number.parseInt(hex, 16));
+      i += 2;
+    } else if (/[A-Z0-9-]/.test(ch)) out += ch.toLowerCase();
+    else throw new Error(`not a stream base: ${JSON.stringify(base)}`);
+  }
+  return out;
 }
