@@ -94,10 +94,14 @@ describe('HTTP face', () => {
     it('refuses a streamed body as soon as it passes the limit', async () => {
       const chunk = Buffer.alloc(256 * 1024, 0x20);
       const res = await rawRequest(cluster.url, { 'transfer-encoding': 'chunked' }, (req) => {
-        // Keep writing until the server answers; it must answer before the stream ends.
+        // Write one chunk past the limit, then hold the stream open without ending it: the server
+        // must answer now. (Writing on after its answer would race its close: EPIPE in the test.)
+        let written = 0;
         const pump = () => {
-          while (!req.destroyed && req.write(chunk));
-          if (!req.destroyed) req.once('drain', pump);
+          while (!req.destroyed && written <= limit) {
+            written += chunk.length;
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
         };
         pump();
       });
