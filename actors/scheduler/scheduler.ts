@@ -17,7 +17,7 @@ import { Informer, objectKeyOf } from '../../protocol/client/informer.js';
 import { LeaderElector } from '../../protocol/client/leader-election.js';
 import { EventRecorder } from '../../protocol/client/recorder.js';
 import type { Node } from '../../protocol/resources/node.js';
-import type { Pod } from '../../protocol/resources/pod.js';
+import { DEFAULT_SCHEDULER_NAME, type Pod } from '../../protocol/resources/pod.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import { Binder } from './binder.js';
@@ -36,7 +36,6 @@ import { type SchedulerMetrics, schedulerMetrics } from './metrics.js';
 import { assignedPodUpdateEvent, nodeUpdateEvent } from './queue/events.js';
 import { type QueuedPod, SchedulingQueue } from './queue/queue.js';
 
-export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 /** The Lease replicas compete for, as kube-scheduler's. */
 export const SCHEDULER_LEASE = { namespace: 'kube-system', name: 'skiff-scheduler' } as const;
 

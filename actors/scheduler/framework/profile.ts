@@ -15,16 +15,7 @@
  * skips pods with constraints of their own, PodTopologySpread skips pods without.
  */
 import { DEFAULT_SCHEDULER_NAME } from '../../../protocol/resources/pod.js';
-import * as BalancedAllocation from '../plugins/balancedallocation/index.js';
-import * as InterPodAffinity from '../plugins/interpodaffinity/index.js';
-import * as NodeAffinity from '../plugins/nodeaffinity/index.js';
-import * as NodeName from '../plugins/nodename/index.js';
-import * as NodePorts from '../plugins/nodeports/index.js';
-import * as NodeResourcesFit from '../plugins/noderesourcesfit/index.js';
-import * as NodeUnschedulable from '../plugins/nodeunschedulable/index.js';
-import * as PodTopologySpread from '../plugins/podtopologyspread/index.js';
-import * as SelectorSpread from '../plugins/selectorspread/index.js';
-import * as TaintToleration from '../plugins/tainttoleration/index.js';
+import { IN_TREE_PLUGINS } from './registry.js';
 
 /** One enabled plugin; `weight` applies to its Score (default 1). */
 export interface PluginConfig {
@@ -49,17 +40,7 @@ export interface Profile {
 export function defaultProfile(): Profile {
   return {
     schedulerName: DEFAULT_SCHEDULER_NAME,
-    plugins: [
-      { name: NodeUnschedulable.NAME },
-      { name: NodeName.NAME },
-      { name: TaintToleration.NAME, weight: 3 },
-      { name: NodeAffinity.NAME, weight: 2 },
-      { name: NodePorts.NAME },
-      { name: NodeResourcesFit.NAME, weight: 1 },
-      { name: PodTopologySpread.NAME, weight: 2 },
-      { name: InterPodAffinity.NAME },
-      { name: BalancedAllocation.NAME, weight: 1 },
-      { name: SelectorSpread.NAME, weight: 2 },
-    ],
+    // One list (registry.ts) holds every plugin with its Filter position and weight.
+    plugins: IN_TREE_PLUGINS.map(({ name, weight }) => (weight === undefined ? { name } : { name, weight })),
   };
 }

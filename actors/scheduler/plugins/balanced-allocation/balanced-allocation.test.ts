@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeNode, makePod } from '../../../../protocol/testing/builders.js';
 import { nodeInfoOf, runScore } from '../../testing/fixtures.js';
-import { create, NAME } from './index.js';
+import { create, NAME } from './balanced-allocation.js';
 
 type Resources = Record<string, string>;
 

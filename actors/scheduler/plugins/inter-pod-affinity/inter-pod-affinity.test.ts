@@ -9,7 +9,7 @@ import {
   ERR_REASON_ANTI_AFFINITY,
   ERR_REASON_EXISTING_ANTI_AFFINITY,
   NAME,
-} from './index.js';
+} from './inter-pod-affinity.js';
 
 const HOST = 'kubernetes.io/hostname';
 const ZONE = 'topology.kubernetes.io/zone';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AffinityInput } from '../../../../protocol/resources/scheduling.js';
 import { makeNode, makePod } from '../../../../protocol/testing/builders.js';
 import { nodeInfoOf, runFilter, runScore } from '../../testing/fixtures.js';
-import { create, ERR_REASON_POD, NAME } from './index.js';
+import { create, ERR_REASON_POD, NAME } from './node-affinity.js';
 
 type Expression = {
   key: string;

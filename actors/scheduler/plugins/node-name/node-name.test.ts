@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeNode, makePod } from '../../../../protocol/testing/builders.js';
 import { nodeInfoOf, runFilter } from '../../testing/fixtures.js';
-import { create, ERR_REASON, NAME } from './index.js';
+import { create, ERR_REASON, NAME } from './node-name.js';
 
 describe(NAME, () => {
   it.each([

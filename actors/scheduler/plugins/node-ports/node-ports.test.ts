@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerPortInput } from '../../../../protocol/resources/container.js';
 import { makeNode, makePod } from '../../../../protocol/testing/builders.js';
 import { cacheOf, nodeInfoOf, runFilter } from '../../testing/fixtures.js';
-import { create, ERR_REASON, NAME } from './index.js';
+import { create, ERR_REASON, NAME } from './node-ports.js';
 
 const port = (hostPort: number, extra: Partial<ContainerPortInput> = {}): ContainerPortInput => ({
   containerPort: hostPort,

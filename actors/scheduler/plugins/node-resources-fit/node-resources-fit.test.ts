@@ -9,7 +9,7 @@ import {
   REASON_INSUFFICIENT_EPHEMERAL_STORAGE,
   REASON_INSUFFICIENT_MEMORY,
   REASON_TOO_MANY_PODS,
-} from './index.js';
+} from './node-resources-fit.js';
 
 type Resources = Record<string, string>;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TolerationInput } from '../../../../protocol/resources/scheduling.js';
 import { makeNode, makePod } from '../../../../protocol/testing/builders.js';
 import { nodeInfoOf, runFilter } from '../../testing/fixtures.js';
-import { create, ERR_REASON_UNSCHEDULABLE, NAME } from './index.js';
+import { create, ERR_REASON_UNSCHEDULABLE, NAME } from './node-unschedulable.js';
 
 const unschedulableKey = 'node.kubernetes.io/unschedulable';
 

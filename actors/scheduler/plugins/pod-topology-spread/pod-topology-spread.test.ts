@@ -3,7 +3,12 @@ import type { Pod } from '../../../../protocol/resources/pod.js';
 import type { TopologySpreadConstraintInput } from '../../../../protocol/resources/scheduling.js';
 import { makeNode, makePod } from '../../../../protocol/testing/builders.js';
 import { cacheOf, runFilter, runScore } from '../../testing/fixtures.js';
-import { create, ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH, NAME } from './index.js';
+import {
+  create,
+  ERR_REASON_CONSTRAINTS_NOT_MATCH,
+  ERR_REASON_NODE_LABEL_NOT_MATCH,
+  NAME,
+} from './pod-topology-spread.js';
 
 const HOST = 'kubernetes.io/hostname';
 const ZONE = 'topology.kubernetes.io/zone';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeNode, makePod, makeReplicaSet } from '../../../../protocol/testing/builders.js';
 import { cacheOf, runScore } from '../../testing/fixtures.js';
-import { create, NAME } from './index.js';
+import { create, NAME } from './selector-spread.js';
 
 const web = makeReplicaSet('web').obj();
 const api = makeReplicaSet('api').obj();

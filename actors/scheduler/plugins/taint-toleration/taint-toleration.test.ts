@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TaintInput, TolerationInput } from '../../../../protocol/resources/scheduling.js';
 import { makeNode, makePod } from '../../../../protocol/testing/builders.js';
 import { nodeInfoOf, runFilter, runScore } from '../../testing/fixtures.js';
-import { create, NAME } from './index.js';
+import { create, NAME } from './taint-toleration.js';
 
 function node(name: string, taints: TaintInput[]) {
   let builder = makeNode(name);
