@@ -35,6 +35,8 @@ export interface CellDeps<M> {
   readonly clock: Clock;
   readonly log: Logger;
   readonly random: () => number;
+  /** Called once per restart decision (the system counts restarts by actor here). */
+  readonly onRestart?: () => void;
 }
 
 interface Instance<M> {
@@ -164,6 +166,7 @@ export class ActorCell<M> {
     }
     if (this.halt.signal.aborted) return false;
     const { delayMs, restarts } = decision;
+    this.deps.onRestart?.();
     this.tell({ type: 'child-failed', child: this.ref, error, restarts, phase, delayMs });
     log.warn({ restarts, delayMs }, 'restarting actor after backoff');
     try {

@@ -52,6 +52,14 @@ export function supervisionPolicy(
   return { ...base, ...overrides, backoff: { ...base.backoff, ...overrides.backoff } };
 }
 
+/**
+ * The policy of a component's long-lived pieces (loops, informers, electors, binders): restart
+ * forever, with the default backoff capped at 30 s. A component must never give up for good
+ * because of a transient fault (an API outage outlasting six restarts would otherwise stop it in
+ * silence); the restart counter and the log say when a piece keeps failing.
+ */
+export const restartForever: SupervisionOverrides = { maxRestarts: Number.POSITIVE_INFINITY };
+
 /** What the runtime remembers about a child's recent failures. */
 export interface RestartHistory {
   /** Times of failures, oldest first, pruned to the window. */

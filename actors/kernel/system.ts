@@ -33,6 +33,16 @@ export interface ActorSystemDeps {
   readonly onChildEvent?: (event: SupervisionEvent) => void;
   /** Overrides of `defaultSupervisionPolicy` that every spawn starts from. */
   readonly policy?: SupervisionOverrides;
+  /**
+   * Counts every restart by actor name, whoever supervises the actor. A prom-client
+   * `Counter<'actor'>` fits: components export it as `skiff_<component>_actor_restarts_total`.
+   */
+  readonly restarts?: RestartCounter;
+}
+
+/** Where restarts are counted (structurally a prom-client counter with an `actor` label). */
+export interface RestartCounter {
+  inc(labels: { actor: string }): void;
 }
 
 /** Options of one spawn. */
@@ -123,6 +133,7 @@ export class ActorSystem {
       clock: this.deps.clock,
       log: this.deps.log.child({ actor: name }),
       random: this.deps.random ?? Math.random,
+      onRestart: () => this.deps.restarts?.inc({ actor: name }),
     });
     const entry: Running = { name, stop: (o) => cell.stop(o) };
     this.running.push(entry);
