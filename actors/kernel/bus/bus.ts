@@ -96,7 +96,12 @@ export interface Bus {
   onStatus(listener: (status: BusStatus) => void): () => void;
   /** Drains subscriptions, flushes, and closes. */
   close(): Promise<void>;
+  /** The largest message (payload plus headers) the bus carries: NATS `max_payload`, 1 MiB by default. */
+  readonly maxPayload: number;
 }
+
+/** NATS' default `max_payload`; the in-process bus enforces the same limit unless told otherwise. */
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 export interface EventLogConfig {
   /** Subjects (patterns allowed) the log captures. */
@@ -123,6 +128,13 @@ export interface AppendOptions {
   /** De-duplication id (`Nats-Msg-Id`): a second append with the same id inside the window is dropped. */
   readonly msgId?: string;
   readonly headers?: Headers;
+  /**
+   * Fencing: append only when the log's newest sequence is exactly this (0: the log has never been
+   * written), as JetStream's `Nats-Expected-Last-Sequence`. Otherwise nothing is stored and the append
+   * fails with `LogSequenceMismatchError`. A single writer that knows where the log ends can thus
+   * never append out of order, and a paused ex-writer can never append at all.
+   */
+  readonly expectedLastSeq?: number;
 }
 
 export interface AppendResult {
@@ -222,6 +234,33 @@ export class LogExpiredError extends BusError {
     readonly firstSeq: number,
   ) {
     super(`log position ${wantedSeq} is older than the oldest retained entry ${firstSeq}`);
+  }
+}
+
+/** A fenced append found the log somewhere else than expected; nothing was stored. */
+export class LogSequenceMismatchError extends BusError {
+  override name = 'LogSequenceMismatchError';
+  constructor(
+    readonly log: string,
+    readonly expectedLastSeq: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `log ${log} does not end at sequence ${expectedLastSeq}: another writer appended, or entries were lost`,
+      options,
+    );
+  }
+}
+
+/** A message larger than the bus carries (`maxPayload`); nothing was sent. */
+export class PayloadTooLargeError extends BusError {
+  override name = 'PayloadTooLargeError';
+  constructor(
+    readonly size: number,
+    readonly maxPayload: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`message of ${size} bytes exceeds the bus limit of ${maxPayload} bytes`, options);
   }
 }
 

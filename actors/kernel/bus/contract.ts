@@ -17,10 +17,13 @@ import {
   type EventLog,
   type LogEntry,
   LogExpiredError,
+  LogSequenceMismatchError,
   NoRespondersError,
+  PayloadTooLargeError,
   RequestTimeoutError,
 } from './bus.js';
 import { describeConsumeContract } from './consume-contract.js';
+import { appendSize, encodedHeadersSize } from './validate.js';
 
 /** A bus for one test, and what to do after it (close servers, delete streams). */
 export interface BusUnderTest {
@@ -60,6 +63,16 @@ export function subj(s: string): Subject {
 /** Casts a test subject pattern. */
 export function pattern(s: string): SubjectPattern {
   return s as SubjectPattern;
+}
+
+/** The error `fn` throws (undefined when it returns): for asserting on the fields of a sync throw. */
+function catching(fn: () => void): unknown {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return err;
+  }
 }
 
 /** Runs the Bus contract against the buses `makeBus` returns (one per test). */
@@ -258,6 +271,61 @@ export function describeBusContract(
       });
     });
 
+    describe('payload limit', () => {
+      const headers = new Map([['X-Trace-Id', 'abc-123']]);
+
+      it('reports the limit it enforces', () => {
+        expect(Number.isSafeInteger(bus.maxPayload) && bus.maxPayload > 0).toBe(true);
+      });
+
+      it('carries a message of exactly maxPayload, headers counted, and refuses one byte more', async () => {
+        const got = collect(`${p}.big`);
+        await bus.flush();
+        // The header size is computed the way nats.js encodes headers: on NATS a miscount fails here.
+        const fits = new Uint8Array(bus.maxPayload - encodedHeadersSize(headers));
+        bus.publish(subj(`${p}.big`), fits, { headers });
+        const over = new Uint8Array(fits.length + 1);
+        const err = catching(() => bus.publish(subj(`${p}.big`), over, { headers }));
+        expect(err).toBeInstanceOf(PayloadTooLargeError);
+        expect(err).toMatchObject({ size: bus.maxPayload + 1, maxPayload: bus.maxPayload });
+        bus.publish(subj(`${p}.big`), 'sentinel');
+        await until(() => got.texts.length === 2, 'the fitting message and the sentinel');
+        expect(got.msgs[0]?.data.length).toBe(fits.length);
+        expect(got.texts[1]).toBe('sentinel');
+      });
+
+      it('refuses an oversized request, and lets a responder whose reply is too big say so', async () => {
+        bus.subscribe(pattern(`${p}.svc`), (m) => {
+          try {
+            m.respond(new Uint8Array(bus.maxPayload + 1));
+          } catch (err) {
+            m.respond(err instanceof PayloadTooLargeError ? '413' : 'other error');
+          }
+        });
+        await bus.flush();
+        const refused = await bus
+          .request(subj(`${p}.svc`), new Uint8Array(bus.maxPayload + 1), { timeoutMs: 5_000 })
+          .catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(PayloadTooLargeError);
+        const reply = await bus.request(subj(`${p}.svc`), 'small', { timeoutMs: 5_000 });
+        expect(reply.text()).toBe('413');
+      });
+
+      it('refuses an oversized append, counting msgId and fence headers, and stores nothing', async () => {
+        const log = await bus.log(contractLogName(), { subjects: [pattern(`${p}.big.>`)] });
+        const options = { msgId: 'big-1', expectedLastSeq: 0, headers };
+        const overhead = appendSize(new Uint8Array(0), options);
+        const over = new Uint8Array(bus.maxPayload - overhead + 1);
+        await expect(log.append(subj(`${p}.big.x`), over, options)).rejects.toBeInstanceOf(
+          PayloadTooLargeError,
+        );
+        expect((await log.info()).lastSeq).toBe(0);
+        const fits = new Uint8Array(bus.maxPayload - overhead);
+        expect(await log.append(subj(`${p}.big.x`), fits, options)).toEqual({ seq: 1, duplicate: false });
+        expect((await log.get(1))?.data.length).toBe(fits.length);
+      });
+    });
+
     describe('close', () => {
       it('drains subscriptions, reports closed, and refuses publishing afterwards', async () => {
         const statuses: BusStatus['type'][] = [];
@@ -439,6 +507,75 @@ export function describeBusContract(
         });
         await log.append(subj(`${p}.ev.a`), 'x');
         expect(await reader.closed).toBe(boom);
+      });
+
+      describe('fenced appends (expectedLastSeq)', () => {
+        const at = (expectedLastSeq: number, msgId?: string) => ({
+          expectedLastSeq,
+          ...(msgId === undefined ? {} : { msgId }),
+        });
+
+        it('appends only where the log ends, and stores nothing otherwise', async () => {
+          expect(await log.append(subj(`${p}.ev.a`), '1', at(0))).toEqual({ seq: 1, duplicate: false });
+          const stale = await log.append(subj(`${p}.ev.a`), 'x', at(0)).catch((e: unknown) => e);
+          expect(stale).toBeInstanceOf(LogSequenceMismatchError);
+          expect(stale).toMatchObject({ log: logName, expectedLastSeq: 0 });
+          await expect(log.append(subj(`${p}.ev.a`), 'x', at(2))).rejects.toBeInstanceOf(
+            LogSequenceMismatchError,
+          );
+          expect(await log.info()).toEqual({ firstSeq: 1, lastSeq: 1, messages: 1 });
+          expect(await log.append(subj(`${p}.ev.a`), '2', at(1))).toEqual({ seq: 2, duplicate: false });
+          // A purge keeps the sequence counting, and so does the fence.
+          await log.purge();
+          await expect(log.append(subj(`${p}.ev.a`), 'x', at(0))).rejects.toBeInstanceOf(
+            LogSequenceMismatchError,
+          );
+          expect(await log.append(subj(`${p}.ev.a`), '3', at(2))).toEqual({ seq: 3, duplicate: false });
+        });
+
+        it('answers a repeated msgId as a duplicate before checking the fence', async () => {
+          expect(await log.append(subj(`${p}.ev.a`), '1', at(0, 'k1'))).toEqual({ seq: 1, duplicate: false });
+          await log.append(subj(`${p}.ev.a`), '2');
+          // nats-server 2.9 de-duplicates first: the stale expectation is never looked at.
+          expect(await log.append(subj(`${p}.ev.a`), 'again', at(0, 'k1'))).toEqual({
+            seq: 1,
+            duplicate: true,
+          });
+          // A refused append leaves no trace, not even its msgId: a retry with it is stored.
+          await expect(log.append(subj(`${p}.ev.a`), '3', at(0, 'k2'))).rejects.toBeInstanceOf(
+            LogSequenceMismatchError,
+          );
+          expect(await log.append(subj(`${p}.ev.a`), '3', at(2, 'k2'))).toEqual({ seq: 3, duplicate: false });
+          expect((await log.info()).messages).toBe(3);
+        });
+
+        it('stores pipelined fenced appends in call order, each expecting the previous one', async () => {
+          await log.append(subj(`${p}.ev.a`), '1');
+          const results = await Promise.all(
+            Array.from({ length: 50 }, (_, i) => log.append(subj(`${p}.ev.a`), String(i + 2), at(i + 1))),
+          );
+          expect(results.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
+          expect(new TextDecoder().decode((await log.get(51))?.data)).toBe('51');
+        });
+
+        it('fails every pipelined append that counted on a refused one', async () => {
+          const outcomes = await Promise.allSettled(
+            [0, 1, 7, 3, 2].map((expected, i) => log.append(subj(`${p}.ev.a`), String(i), at(expected))),
+          );
+          expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value.seq : o.reason.name))).toEqual([
+            1,
+            2,
+            'LogSequenceMismatchError',
+            'LogSequenceMismatchError',
+            3,
+          ]);
+        });
+
+        it('refuses an expectedLastSeq that is not a sequence', async () => {
+          await expect(log.append(subj(`${p}.ev.a`), 'x', at(-1))).rejects.toBeInstanceOf(BusError);
+          await expect(log.append(subj(`${p}.ev.a`), 'x', at(1.5))).rejects.toBeInstanceOf(BusError);
+          expect((await log.info()).lastSeq).toBe(0);
+        });
       });
     });
 

@@ -2,6 +2,11 @@
  * The in-process `EventLog`: a bounded array of entries with JetStream's numbering (sequences start
  * at 1, never reused, not consumed by duplicates, kept counting across a purge) and readers that are
  * told, precisely, when an entry they still needed was trimmed.
+ *
+ * An append is checked in nats-server 2.9's order (verified against the server by the contract
+ * suite): the size limit (client side), then de-duplication, then the fence. So a repeated `msgId`
+ * answers `duplicate` even when its `expectedLastSeq` is stale, and an append refused by its fence
+ * leaves no trace: its `msgId` is not remembered, so a retry with the same id is stored.
  */
 import type { Subject } from '../../../protocol/subjects.js';
 import type { Clock } from '../clock.js';
@@ -15,6 +20,7 @@ import {
   LogExpiredError,
   type LogInfo,
   type LogReader,
+  LogSequenceMismatchError,
   type ReadOptions,
   subjectMatches,
   toBytes,
@@ -26,8 +32,12 @@ import {
   resolveConsumeOptions,
 } from './consume.js';
 import { type DurableSource, MemoryDurable } from './memory-consumer.js';
+import type { MemoryFaults } from './memory-faults.js';
 import { MemoryLogReader } from './memory-reader.js';
 import {
+  appendSize,
+  assertExpectedLastSeq,
+  assertFits,
   assertHeaders,
   assertPattern,
   assertPublishSubject,
@@ -42,6 +52,10 @@ export interface MemoryLogHost {
   readonly logger: BusLogger;
   /** Throws `BusClosedError` once the bus is closed. */
   ensureOpen(): void;
+  /** The largest append (payload plus headers, JetStream's included) the bus carries. */
+  readonly maxPayload: number;
+  /** The bus's fault injection, which every append passes through (see `memory-faults.ts`). */
+  readonly faults: MemoryFaults;
 }
 
 type EntryHandler = (entry: LogEntry) => void | Promise<void>;
@@ -79,17 +93,36 @@ export class MemoryEventLog implements EventLog {
     this.host.ensureOpen();
     assertPublishSubject(subject);
     assertHeaders(options?.headers);
+    assertExpectedLastSeq(options?.expectedLastSeq);
     if (!this.config.subjects.some((p) => subjectMatches(p, subject))) {
       throw new BusError(`subject ${subject} is not captured by log ${this.name}`);
     }
+    const bytes = toBytes(data);
+    assertFits(appendSize(bytes, options), this.host.maxPayload);
+    // No await before this call: appends without a fault are stored in call order, so pipelined
+    // fenced appends (each expecting the previous one's sequence) all succeed, as on NATS.
+    return this.host.faults.intercept({
+      log: this.name,
+      subject,
+      commit: () => this.commit(subject, bytes, options),
+    });
+  }
+
+  /** Stores an append that passed validation: de-duplication first, then the fence, as JetStream does. */
+  private commit(subject: string, data: Uint8Array, options: AppendOptions | undefined): AppendResult {
+    this.host.ensureOpen();
     const now = this.host.clock.now();
     this.forgetExpiredIds(now);
     const known = options?.msgId === undefined ? undefined : this.ids.get(options.msgId);
     if (known) return { seq: known.seq, duplicate: true };
+    const expected = options?.expectedLastSeq;
+    if (expected !== undefined && expected !== this.lastSeq) {
+      throw new LogSequenceMismatchError(this.name, expected);
+    }
 
     const seq = ++this.lastSeq;
     const headers = options?.headers && options.headers.size > 0 ? new Map(options.headers) : undefined;
-    this.entries.push({ seq, subject, data: toBytes(data), headers, time: now });
+    this.entries.push({ seq, subject, data, headers, time: now });
     if (options?.msgId !== undefined) this.ids.set(options.msgId, { seq, at: now });
     this.trim();
     for (const reader of this.readers) reader.wake();

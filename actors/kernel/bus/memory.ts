@@ -1,7 +1,9 @@
 /**
  * `MemoryBus`: the in-process bus behind `skiff up` and fast tests, with NATS semantics: wildcards,
  * queue groups, request/reply over private inbox subjects, immediate "no responders", headers,
- * asynchronous delivery in publish order, and replayable logs shared by name like JetStream streams.
+ * asynchronous delivery in publish order, replayable logs shared by name like JetStream streams, and
+ * NATS' `max_payload` limit. Tests can make log appends fail, time out or complete out of order
+ * through `faults` (see `memory-faults.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Subject, SubjectPattern } from '../../../protocol/subjects.js';
@@ -13,6 +15,7 @@ import {
   type BusLogger,
   type BusMessage,
   type BusStatus,
+  DEFAULT_MAX_PAYLOAD,
   decoder,
   type EventLog,
   type EventLogConfig,
@@ -29,12 +32,15 @@ import {
 } from './bus.js';
 import { stderrBusLogger } from './default-logger.js';
 import { HandlerQueue } from './handler-queue.js';
+import { MemoryFaults } from './memory-faults.js';
 import { MemoryEventLog } from './memory-log.js';
 import {
+  assertFits,
   assertHeaders,
   assertLogName,
   assertPattern,
   assertPublishSubject,
+  messageSize,
   patternsOverlap,
   resolveLogConfig,
 } from './validate.js';
@@ -45,6 +51,12 @@ export interface MemoryBusOptions {
   readonly clock?: Clock;
   /** Where handler failures and dropped replies are reported (default: stderr). */
   readonly log?: BusLogger;
+  /**
+   * The largest message, payload plus headers, that publish, request, respond and log appends accept
+   * (default `DEFAULT_MAX_PAYLOAD`, NATS' default `max_payload`); larger ones fail with
+   * `PayloadTooLargeError`, as nats.js fails them before they reach the server.
+   */
+  readonly maxPayload?: number;
 }
 
 /** One message as routed: every subscriber gets its own copy of the bytes and headers. */
@@ -60,6 +72,9 @@ export class MemoryBus implements Bus {
   readonly kind = 'memory' as const;
   readonly clock: Clock;
   readonly logger: BusLogger;
+  readonly maxPayload: number;
+  /** Fault injection for tests: appends that fail, time out or complete out of order. */
+  readonly faults: MemoryFaults;
   private readonly subs = new Set<MemorySubscription>();
   /** Round-robin position per queue group name. */
   private readonly groupCursor = new Map<string, number>();
@@ -74,13 +89,20 @@ export class MemoryBus implements Bus {
   constructor(options: MemoryBusOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.log ?? stderrBusLogger;
+    this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    if (!Number.isSafeInteger(this.maxPayload) || this.maxPayload < 1) {
+      throw new BusError(`maxPayload must be an integer >= 1, not ${this.maxPayload}`);
+    }
+    this.faults = new MemoryFaults(this.clock);
   }
 
   publish(subject: Subject | string, data: Uint8Array | string, options?: PublishOptions): void {
     this.ensureOpen();
     assertPublishSubject(subject);
     assertHeaders(options?.headers);
-    this.route({ subject, data: toBytes(data), headers: options?.headers, reply: undefined });
+    const bytes = toBytes(data);
+    assertFits(messageSize(bytes, options?.headers), this.maxPayload);
+    this.route({ subject, data: bytes, headers: options?.headers, reply: undefined });
   }
 
   subscribe(subject: SubjectPattern, handler: MessageHandler, options?: SubscribeOptions): Subscription {
@@ -93,6 +115,8 @@ export class MemoryBus implements Bus {
     this.ensureOpen();
     assertPublishSubject(subject);
     assertHeaders(options.headers);
+    const bytes = toBytes(data);
+    assertFits(messageSize(bytes, options.headers), this.maxPayload);
     const inbox = `${this.inboxPrefix}.${++this.inboxSeq}`;
     return new Promise<BusMessage>((resolve, reject) => {
       let timer: { cancel(): void } | undefined;
@@ -107,7 +131,7 @@ export class MemoryBus implements Bus {
       // subscriber sees replies too.
       const replies = this.addSubscription(inbox, (msg) => settle(() => resolve(msg)), undefined);
       this.pendingRequests.add(abort);
-      const delivered = this.route({ subject, data: toBytes(data), headers: options.headers, reply: inbox });
+      const delivered = this.route({ subject, data: bytes, headers: options.headers, reply: inbox });
       if (delivered === 0) {
         abort(new NoRespondersError(subject));
         return;
@@ -147,6 +171,8 @@ export class MemoryBus implements Bus {
       clock: this.clock,
       logger: this.logger,
       ensureOpen: () => this.ensureOpen(),
+      maxPayload: this.maxPayload,
+      faults: this.faults,
     });
     this.logs.set(name, created);
     return created;
@@ -164,6 +190,7 @@ export class MemoryBus implements Bus {
     this.closedFlag = true;
     const reason = new BusClosedError();
     for (const abort of [...this.pendingRequests]) abort(reason);
+    this.faults.close(reason);
     for (const log of this.logs.values()) log.closeReaders(reason);
     for (const listener of this.statusListeners) listener({ type: 'closed' });
   }

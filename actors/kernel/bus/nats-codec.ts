@@ -4,13 +4,46 @@
  */
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { type MsgHdrs, errors as natsErrors, headers as natsHeaders } from '@nats-io/transport-node';
-import { BusClosedError, BusError, type Headers, NoRespondersError, RequestTimeoutError } from './bus.js';
+import {
+  BusClosedError,
+  BusError,
+  type Headers,
+  NoRespondersError,
+  PayloadTooLargeError,
+  RequestTimeoutError,
+} from './bus.js';
 
 /** JetStream API error codes Skiff reacts to (nats-server `server/errors.json`). */
 export const JsCodes = {
   StreamNameInUse: 10058,
   StreamNotFound: JetStreamApiCodes.StreamNotFound,
+  /** `Nats-Expected-Last-Sequence` did not match: nothing was stored. */
+  StreamWrongLastSequence: JetStreamApiCodes.StreamWrongLastSequence,
+  /** A clustered stream's leader does not know its last sequence yet (newer servers): nothing stored. */
+  StreamWrongLastSequenceUnknown: JetStreamApiCodes.StreamWrongLastSequenceUnknown,
 } as const;
+
+/** True when JetStream refused a fenced append because the stream ends elsewhere. */
+export function isWrongLastSequence(err: unknown): boolean {
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JsCodes.StreamWrongLastSequence || err.code === JsCodes.StreamWrongLastSequenceUnknown)
+  );
+}
+
+/**
+ * `PayloadTooLargeError` when `err` is nats.js refusing a message over the server's `max_payload`
+ * (an `InvalidArgumentError` "'payload' max_payload size exceeded", thrown before anything is sent);
+ * undefined for any other error. The sizes are the caller's: nats.js does not report them.
+ */
+export function payloadTooLarge(
+  err: unknown,
+  sizes: { readonly size: number; readonly maxPayload: number },
+): PayloadTooLargeError | undefined {
+  if (!(err instanceof natsErrors.InvalidArgumentError && err.message.includes('max_payload')))
+    return undefined;
+  return new PayloadTooLargeError(sizes.size, sizes.maxPayload, { cause: err });
+}
 
 /** True when `err` is JetStream's "stream not found". */
 export function isStreamNotFound(err: unknown): boolean {

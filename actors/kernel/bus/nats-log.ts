@@ -1,7 +1,15 @@
 /**
  * `EventLog` over a JetStream stream: file storage, limits retention, discard old, de-duplication by
- * `Nats-Msg-Id` within `duplicate_window`. Readers live in `nats-reader.ts`, durable consumers in
- * `nats-consumer.ts`.
+ * `Nats-Msg-Id` within `duplicate_window`, fencing by `Nats-Expected-Last-Sequence`. Readers live in
+ * `nats-reader.ts`, durable consumers in `nats-consumer.ts`.
+ *
+ * What nats-server 2.9 does with a fenced append (the contract suite checks each point on a real
+ * server, and `MemoryEventLog` does the same):
+ * - de-duplication comes first: a repeated `msgId` answers `duplicate` even when the expected
+ *   sequence is stale;
+ * - a wrong expectation stores nothing and does not remember the `msgId` (err_code 10071);
+ * - appends pipelined on one connection are processed in order, so each may expect the sequence
+ *   the previous one will get; once one of them fails, the ones counting on it fail too.
  */
 import {
   DiscardPolicy,
@@ -21,6 +29,7 @@ import {
   type LogEntry,
   type LogInfo,
   type LogReader,
+  LogSequenceMismatchError,
   type ReadOptions,
   subjectMatches,
   toBytes,
@@ -31,10 +40,20 @@ import {
   type ConsumeOptions,
   resolveConsumeOptions,
 } from './consume.js';
-import { fromNatsHeaders, isStreamNotFound, JsCodes, jetStreamError, toNatsHeaders } from './nats-codec.js';
+import {
+  fromNatsHeaders,
+  isStreamNotFound,
+  isWrongLastSequence,
+  JsCodes,
+  jetStreamError,
+  payloadTooLarge,
+  toNatsHeaders,
+} from './nats-codec.js';
 import { NatsConsumerMember } from './nats-consumer.js';
 import { firstSeqOf, NatsLogReader, type ReaderHost } from './nats-reader.js';
 import {
+  appendSize,
+  assertExpectedLastSeq,
   assertHeaders,
   assertLogName,
   assertPattern,
@@ -43,16 +62,21 @@ import {
   resolveLogConfig,
 } from './validate.js';
 
+/** What a log needs from its bus: the readers' host, and the server's current `max_payload`. */
+export interface LogHost extends ReaderHost {
+  maxPayload(): number;
+}
+
 /** A replayable log backed by one JetStream stream of the same name. */
 export class NatsEventLog implements EventLog {
   private constructor(
-    private readonly host: ReaderHost,
+    private readonly host: LogHost,
     readonly name: string,
     private readonly subjects: readonly string[],
   ) {}
 
   /** Opens the stream `name`, creating or updating it when `config` is given. */
-  static async open(host: ReaderHost, name: string, config?: EventLogConfig): Promise<NatsEventLog> {
+  static async open(host: LogHost, name: string, config?: EventLogConfig): Promise<NatsEventLog> {
     assertLogName(name);
     const info = config
       ? await ensureStream(host, name, resolveLogConfig(config))
@@ -63,22 +87,34 @@ export class NatsEventLog implements EventLog {
   async append(subject: Subject, data: Uint8Array | string, options?: AppendOptions): Promise<AppendResult> {
     assertPublishSubject(subject);
     assertHeaders(options?.headers);
+    assertExpectedLastSeq(options?.expectedLastSeq);
     // Checked here because JetStream would store the entry in whichever stream captures the subject.
     if (!this.subjects.some((p) => subjectMatches(p, subject))) {
       throw new BusError(`subject ${subject} is not captured by log ${this.name}`);
     }
     const headers = toNatsHeaders(options?.headers);
+    const bytes = toBytes(data);
+    const expected = options?.expectedLastSeq;
     try {
-      const ack = await this.host.js.publish(subject, toBytes(data), {
+      // No await before the publish: appends are sent in call order, which pipelined fenced appends
+      // rely on.
+      const ack = await this.host.js.publish(subject, bytes, {
         ...(options?.msgId === undefined ? {} : { msgID: options.msgId }),
         ...(headers === undefined ? {} : { headers }),
+        ...(expected === undefined ? {} : { expect: { lastSequence: expected } }),
       });
       if (ack.stream !== this.name) {
         throw new BusError(`append to ${subject} was stored by stream ${ack.stream}, not log ${this.name}`);
       }
       return { seq: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
-      throw jetStreamError(err, `append to log ${this.name} on ${subject}`, this.host.jsTimeoutMs);
+      if (expected !== undefined && isWrongLastSequence(err)) {
+        throw new LogSequenceMismatchError(this.name, expected, { cause: err });
+      }
+      throw (
+        payloadTooLarge(err, { size: appendSize(bytes, options), maxPayload: this.host.maxPayload() }) ??
+        jetStreamError(err, `append to log ${this.name} on ${subject}`, this.host.jsTimeoutMs)
+      );
     }
   }
 
@@ -126,7 +162,7 @@ export class NatsEventLog implements EventLog {
   }
 }
 
-async function streamInfo(host: ReaderHost, name: string): Promise<StreamInfo> {
+async function streamInfo(host: LogHost, name: string): Promise<StreamInfo> {
   try {
     return await host.jsm.streams.info(name);
   } catch (err) {
@@ -136,7 +172,7 @@ async function streamInfo(host: ReaderHost, name: string): Promise<StreamInfo> {
 }
 
 /** Creates the stream, or updates it when one of that name exists with another configuration. */
-async function ensureStream(host: ReaderHost, name: string, config: ResolvedLogConfig): Promise<StreamInfo> {
+async function ensureStream(host: LogHost, name: string, config: ResolvedLogConfig): Promise<StreamInfo> {
   const limits = {
     subjects: [...config.subjects],
     max_msgs: config.maxMessages,

@@ -23,6 +23,7 @@ import {
   type BusLogger,
   type BusMessage,
   type BusStatus,
+  DEFAULT_MAX_PAYLOAD,
   decoder,
   type EventLog,
   type EventLogConfig,
@@ -36,10 +37,17 @@ import {
 } from './bus.js';
 import { stderrBusLogger } from './default-logger.js';
 import { HandlerQueue } from './handler-queue.js';
-import { fromNatsHeaders, jetStreamError, natsError, requestError, toNatsHeaders } from './nats-codec.js';
-import { NatsEventLog } from './nats-log.js';
-import type { BusClosable, ReaderHost } from './nats-reader.js';
-import { assertHeaders, assertPattern, assertPublishSubject } from './validate.js';
+import {
+  fromNatsHeaders,
+  jetStreamError,
+  natsError,
+  payloadTooLarge,
+  requestError,
+  toNatsHeaders,
+} from './nats-codec.js';
+import { type LogHost, NatsEventLog } from './nats-log.js';
+import type { BusClosable } from './nats-reader.js';
+import { assertHeaders, assertPattern, assertPublishSubject, messageSize } from './validate.js';
 
 /** How long `close()` lets a drain run before closing the connection outright. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -106,16 +114,23 @@ export class NatsBus implements Bus {
     return this.nc.getServer();
   }
 
+  /** The connected server's `max_payload`; read each time, since a reconnect may reach another server. */
+  get maxPayload(): number {
+    return serverMaxPayload(this.nc);
+  }
+
   publish(subject: Subject | string, data: Uint8Array | string, options?: PublishOptions): void {
     assertPublishSubject(subject);
     assertHeaders(options?.headers);
     const headers = toNatsHeaders(options?.headers);
+    // Copied: nats.js queues the caller's Uint8Array itself until the next flush, so a publisher
+    // reusing its buffer would change a message already "sent".
+    const bytes = toBytes(data);
     try {
-      // Copied: nats.js queues the caller's Uint8Array itself until the next flush, so a publisher
-      // reusing its buffer would change a message already "sent".
-      this.nc.publish(subject, toBytes(data), headers ? { headers } : undefined);
+      this.nc.publish(subject, bytes, headers ? { headers } : undefined);
     } catch (err) {
-      throw natsError(err, `publish to ${subject}`);
+      const sizes = { size: messageSize(bytes, options?.headers), maxPayload: this.maxPayload };
+      throw payloadTooLarge(err, sizes) ?? natsError(err, `publish to ${subject}`);
     }
   }
 
@@ -137,14 +152,16 @@ export class NatsBus implements Bus {
     assertPublishSubject(subject);
     assertHeaders(options.headers);
     const headers = toNatsHeaders(options.headers);
+    const bytes = toBytes(data);
     try {
-      const reply = await this.nc.request(subject, toBytes(data), {
+      const reply = await this.nc.request(subject, bytes, {
         timeout: options.timeoutMs,
         ...(headers === undefined ? {} : { headers }),
       });
       return new NatsMessage(reply, this.nc, this.logger);
     } catch (err) {
-      throw requestError(err, subject, options.timeoutMs);
+      const sizes = { size: messageSize(bytes, options.headers), maxPayload: this.maxPayload };
+      throw payloadTooLarge(err, sizes) ?? requestError(err, subject, options.timeoutMs);
     }
   }
 
@@ -203,7 +220,7 @@ export class NatsBus implements Bus {
     await this.nc.close();
   }
 
-  private async readerHost(): Promise<ReaderHost> {
+  private async readerHost(): Promise<LogHost> {
     if (this.closing) throw new BusClosedError();
     // Created on first use so that a bus without JetStream still serves core pub/sub.
     this.manager ??= jetstreamManager(this.nc, { timeout: this.jsTimeoutMs }).catch((err: unknown) => {
@@ -216,6 +233,7 @@ export class NatsBus implements Bus {
       jsm,
       logger: this.logger,
       jsTimeoutMs: this.jsTimeoutMs,
+      maxPayload: () => this.maxPayload,
       onStatus: (listener) => this.onStatus(listener),
       track: (reader) => this.readers.add(reader),
       release: (reader) => this.readers.delete(reader),
@@ -283,6 +301,11 @@ export class NatsBus implements Bus {
   }
 }
 
+/** The `max_payload` the connected server announced (NATS' default before the first INFO). */
+function serverMaxPayload(nc: NatsConnection): number {
+  return nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+}
+
 class NatsMessage implements BusMessage {
   readonly subject: string;
   readonly data: Uint8Array;
@@ -307,10 +330,14 @@ class NatsMessage implements BusMessage {
     }
     assertHeaders(options?.headers);
     const headers = toNatsHeaders(options?.headers);
+    const bytes = toBytes(data);
     try {
-      this.nc.publish(this.reply, toBytes(data), headers ? { headers } : undefined);
+      this.nc.publish(this.reply, bytes, headers ? { headers } : undefined);
     } catch (err) {
-      throw natsError(err, `reply to ${this.subject}`);
+      // Thrown, not logged: a responder that learns its answer was too big can send a short error
+      // instead (the API server answers 413), where a dropped reply would only be a client timeout.
+      const sizes = { size: messageSize(bytes, options?.headers), maxPayload: serverMaxPayload(this.nc) };
+      throw payloadTooLarge(err, sizes) ?? natsError(err, `reply to ${this.subject}`);
     }
   }
 

@@ -2,7 +2,7 @@
  * Checks both buses apply before anything reaches the wire, so that a mistake fails the same way
  * in-process as on NATS (where the server would otherwise drop or reject it far from the caller).
  */
-import { BusError, type Headers } from './bus.js';
+import { type AppendOptions, BusError, encoder, type Headers, PayloadTooLargeError } from './bus.js';
 
 const WHITESPACE = /\s/;
 const LOG_NAME = /^[A-Za-z0-9_-]+$/;
@@ -49,6 +49,49 @@ export function assertHeaders(headers: Headers | undefined): void {
   for (const [name, value] of headers) {
     if (!HEADER_NAME.test(name)) throw new BusError(`invalid header name ${JSON.stringify(name)}`);
     if (/[\r\n]/.test(value)) throw new BusError(`invalid value for header ${name}: contains CR or LF`);
+  }
+}
+
+/**
+ * Bytes NATS puts on the wire for a header block: `NATS/1.0` then `\r\nName: value` per header, then
+ * `\r\n\r\n`; nothing at all without headers. nats.js trims values, so this does too.
+ */
+export function encodedHeadersSize(headers: Iterable<readonly [string, string]> | undefined): number {
+  let size = 0;
+  for (const [name, value] of headers ?? []) {
+    size += 4 + encoder.encode(name).length + encoder.encode(value.trim()).length;
+  }
+  return size === 0 ? 0 : 'NATS/1.0'.length + size + 4;
+}
+
+/** Payload plus encoded headers: what NATS compares with `max_payload`. */
+export function messageSize(data: Uint8Array, headers: Headers | undefined): number {
+  return data.length + encodedHeadersSize(headers);
+}
+
+/**
+ * The size of an append as JetStream receives it: the caller's headers plus the `Nats-Msg-Id` and
+ * `Nats-Expected-Last-Sequence` headers the client adds for `msgId` and `expectedLastSeq`.
+ */
+export function appendSize(data: Uint8Array, options: AppendOptions | undefined): number {
+  const headers = new Map(options?.headers);
+  if (options?.msgId !== undefined) headers.set('Nats-Msg-Id', options.msgId);
+  if (options?.expectedLastSeq !== undefined) {
+    headers.set('Nats-Expected-Last-Sequence', String(options.expectedLastSeq));
+  }
+  return data.length + encodedHeadersSize(headers);
+}
+
+/** Throws `PayloadTooLargeError` when a message of `size` bytes exceeds `maxPayload`. */
+export function assertFits(size: number, maxPayload: number): void {
+  if (size > maxPayload) throw new PayloadTooLargeError(size, maxPayload);
+}
+
+/** Throws `BusError` unless `expectedLastSeq` is absent or a sequence (an integer >= 0). */
+export function assertExpectedLastSeq(expectedLastSeq: number | undefined): void {
+  if (expectedLastSeq === undefined) return;
+  if (!Number.isSafeInteger(expectedLastSeq) || expectedLastSeq < 0) {
+    throw new BusError(`invalid expectedLastSeq ${expectedLastSeq}: use an integer >= 0`);
   }
 }
 
