@@ -76,7 +76,10 @@ export interface InjectedAppendFault {
    * the result, or the error (a fenced append can still have been refused), in order.
    */
   readonly lost: readonly (AppendResult | Error)[];
-  /** Releases every held append in the order held; resolves once each has been answered. */
+  /**
+   * Releases every held append in the order held; resolves once each has been stored or refused
+   * (await the append's own promise for its answer).
+   */
   release(): Promise<void>;
   /** Takes no further appends. Appends already held stay held until released or the bus closes. */
   cancel(): void;

@@ -3,7 +3,15 @@ import { SimulatedClock } from '../clock.js';
 import { captureLogger, silentLogger } from '../log.js';
 import { deferred } from '../testing/deferred.js';
 import { waitFor } from '../testing/wait-for.js';
-import { BusClosedError, BusError, type BusLogger, LogExpiredError, RequestTimeoutError } from './bus.js';
+import {
+  BusClosedError,
+  BusError,
+  type BusLogger,
+  DEFAULT_MAX_PAYLOAD,
+  LogExpiredError,
+  PayloadTooLargeError,
+  RequestTimeoutError,
+} from './bus.js';
 import { describeBusContract, pattern, subj } from './contract.js';
 import { MemoryBus } from './memory.js';
 
@@ -215,6 +223,41 @@ describe('MemoryBus durable consumers on a simulated clock', () => {
     expect(captured.find('trimmed before its redelivery')).toHaveLength(1);
     expect(captured.find('skipped trimmed entries')[0]).toMatchObject({ from: 2, to: 3 });
     await member.close();
+  });
+});
+
+describe('MemoryBus payload limit', () => {
+  it('defaults to NATS default max_payload, and refuses a limit that is not a size', () => {
+    expect(new MemoryBus({ log: silentLogger('bus') }).maxPayload).toBe(DEFAULT_MAX_PAYLOAD);
+    expect(() => new MemoryBus({ maxPayload: 0 })).toThrow(BusError);
+    expect(() => new MemoryBus({ maxPayload: 1.5 })).toThrow(BusError);
+  });
+
+  it('enforces a configured limit on publish, request, respond and append', async () => {
+    const bus = new MemoryBus({ log: silentLogger('bus'), maxPayload: 100 });
+    const replies: string[] = [];
+    bus.subscribe(pattern('svc.x'), (m) => {
+      try {
+        m.respond(new Uint8Array(101));
+      } catch (err) {
+        replies.push((err as Error).name);
+        m.respond('too big');
+      }
+    });
+    bus.publish(subj('svc.y'), new Uint8Array(100));
+    expect(() => bus.publish(subj('svc.y'), new Uint8Array(101))).toThrow(PayloadTooLargeError);
+    // 'NATS/1.0' + '\r\nX: y' + '\r\n\r\n' is 18 bytes of headers.
+    expect(() => bus.publish(subj('svc.y'), new Uint8Array(83), { headers: new Map([['X', 'y']]) })).toThrow(
+      PayloadTooLargeError,
+    );
+    await expect(
+      bus.request(subj('svc.x'), new Uint8Array(101), { timeoutMs: 1_000 }),
+    ).rejects.toBeInstanceOf(PayloadTooLargeError);
+    expect((await bus.request(subj('svc.x'), 'q', { timeoutMs: 1_000 })).text()).toBe('too big');
+    expect(replies).toEqual(['PayloadTooLargeError']);
+    const log = await bus.log('SMALL', { subjects: [pattern('s.>')] });
+    await expect(log.append(subj('s.x'), new Uint8Array(101))).rejects.toBeInstanceOf(PayloadTooLargeError);
+    expect((await log.append(subj('s.x'), new Uint8Array(100))).seq).toBe(1);
   });
 });
 
