@@ -13,9 +13,19 @@ export interface Limits {
   readonly maxRequestBytes: number;
   /** A stored object larger than this is refused (etcd's default limit: 1.5 MiB). */
   readonly maxObjectBytes: number;
+  /**
+   * The item JSON of one list page stops below this; the page then ends with a `continue` token,
+   * whatever `limit` the client asked for. Below the bus's 1 MiB (NATS max_payload), leaving room
+   * for the list and reply envelopes. A single object larger than this is still sent alone.
+   */
+  readonly maxListBytes: number;
 }
 
-export const defaultLimits: Limits = { maxRequestBytes: 3 * 1024 * 1024, maxObjectBytes: 1536 * 1024 };
+export const defaultLimits: Limits = {
+  maxRequestBytes: 3 * 1024 * 1024,
+  maxObjectBytes: 1536 * 1024,
+  maxListBytes: 900 * 1024,
+};
 
 export interface ApiDeps {
   readonly store: Store;

@@ -371,25 +371,35 @@ describe('API handler', () => {
       ).toHaveLength(5);
     });
 
-    it('pages with limit and continue, keeping the first page revision', async () => {
-      const first = await api.ok<{ items: Obj[]; metadata: { continue?: string; resourceVersion: string } }>({
-        verb: 'list',
+    it('pages with limit and continue as one snapshot at the first page revision, else 410', async () => {
+      const request = (token?: string) => ({
+        verb: 'list' as const,
         resource: 'pods',
         namespace: 'default',
-        options: { limit: 2, labelSelector: 'app=web' },
+        options: { limit: 2, labelSelector: 'app=web', ...(token ? { continue: token } : {}) },
       });
-      expect(names(first)).toEqual(['a', 'c']);
-      await api.ok({ verb: 'create', resource: 'pods', namespace: 'default', body: pod('e') });
-      const second = await api.ok<{ items: Obj[]; metadata: { continue?: string; resourceVersion: string } }>(
-        {
-          verb: 'list',
-          resource: 'pods',
-          namespace: 'default',
-          options: { limit: 2, labelSelector: 'app=web', continue: first.metadata.continue },
-        },
+      const first = await api.ok<{ items: Obj[]; metadata: { continue?: string; resourceVersion: string } }>(
+        request(),
       );
-      expect(names(second)).toEqual(['d', 'e']);
+      expect(names(first)).toEqual(['a', 'c']);
+      // A change outside the rest of the list leaves the snapshot servable.
+      await api.ok({ verb: 'create', resource: 'pods', namespace: 'other', body: pod('y') });
+      const second = await api.ok<{ items: Obj[]; metadata: { continue?: string; resourceVersion: string } }>(
+        request(first.metadata.continue),
+      );
+      expect(names(second)).toEqual(['d']);
       expect(second.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+      // A create in it does not: the page would mix two revisions.
+      await api.ok({
+        verb: 'create',
+        resource: 'pods',
+        namespace: 'default',
+        body: pod('e', { labels: { app: 'web' } }),
+      });
+      expect(await api.send(request(first.metadata.continue))).toMatchObject({
+        ok: false,
+        status: { code: 410, reason: 'Expired' },
+      });
     });
 
     it('answers BadRequest for unsupported field selectors and bad continue tokens', async () => {

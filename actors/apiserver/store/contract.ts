@@ -3,7 +3,7 @@
  * Test support only: imported by *.test.ts files, never by production code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ObjectKey, Store, StoredObject } from './store.js';
+import type { ListResult, ObjectKey, Store, StoredObject } from './store.js';
 
 /** A fresh, empty store and a way to dispose of it. */
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
@@ -250,6 +250,217 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         namespace: n,
         resourceVersion: String(c.revision),
       });
+    });
+  });
+}
+
+/** A fresh, empty store whose tombstone bound a test can set. */
+export type ListStoreFactory = (options?: {
+  tombstoneLimit?: number;
+}) => Promise<{ store: Store; cleanup(): Promise<void> }>;
+
+/**
+ * The list-page contract: pages bounded by count and bytes, and continue pages that are either
+ * the snapshot of the first page's revision or `expired`, never something in between.
+ */
+export function describeListPagesContract(name: string, factory: ListStoreFactory): void {
+  describe(`Store list pages: ${name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let counter = 0;
+    const ns = () => `pages-${++counter}`;
+    const names = (items: readonly string[]) => items.map((i) => JSON.parse(i).metadata.name as string);
+    const bytesOf = (items: readonly string[]) => Buffer.byteLength(items.join(','));
+
+    beforeAll(async () => {
+      ({ store, cleanup } = await factory());
+    });
+    afterAll(async () => {
+      await cleanup();
+    });
+
+    /** Creates ConfigMaps `names` in `n`, each with about `size` bytes of data; returns their revisions. */
+    async function seed(n: string, list: readonly string[], size = 10): Promise<Map<string, number>> {
+      const revisions = new Map<string, number>();
+      for (const name of list) {
+        const r = await store.create(key('configmaps', n, name), cm(n, name, { d: 'x'.repeat(size) }));
+        if (!r.ok) throw new Error(`create ${name} failed`);
+        revisions.set(name, r.revision);
+      }
+      return revisions;
+    }
+
+    it('cuts a page before the item that would pass the byte budget, and pages on to the end', async () => {
+      const n = ns();
+      await seed(n, ['a', 'b', 'c', 'd', 'e'], 1000);
+      const one = Buffer.byteLength((await store.get(key('configmaps', n, 'a'))) ?? '');
+      const maxBytes = 2 * one + 1 + 10; // two items and their comma fit, three do not
+      const seen: string[] = [];
+      let after: string | undefined;
+      let pages = 0;
+      const first = await store.list('configmaps', { namespace: n, maxBytes });
+      let page: ListResult = first;
+      for (;;) {
+        if (page.expired) throw new Error('unexpected expiry');
+        pages++;
+        expect(bytesOf(page.items)).toBeLessThanOrEqual(maxBytes);
+        seen.push(...names(page.items));
+        if (page.more === undefined) break;
+        expect(page.more).toBe(`${n}/${seen.at(-1)}`);
+        after = page.more;
+        page = await store.list('configmaps', { namespace: n, maxBytes, after, revision: first.revision });
+      }
+      expect(seen).toEqual(['a', 'b', 'c', 'd', 'e']);
+      expect(pages).toBe(3);
+      expect(names(first.items)).toEqual(['a', 'b']);
+    });
+
+    it('returns an object larger than the budget alone, and obeys limit and bytes together', async () => {
+      const n = ns();
+      await seed(n, ['a', 'b', 'c'], 500);
+      const alone = await store.list('configmaps', { namespace: n, maxBytes: 10 });
+      expect(names(alone.items)).toEqual(['a']);
+      expect(alone.more).toBe(`${n}/a`);
+      const byCount = await store.list('configmaps', { namespace: n, maxBytes: 100_000, limit: 2 });
+      expect(names(byCount.items)).toEqual(['a', 'b']);
+      expect(byCount.more).toBe(`${n}/b`);
+      const exact = await store.list('configmaps', { namespace: n, maxBytes: 100_000, limit: 3 });
+      expect(names(exact.items)).toEqual(['a', 'b', 'c']);
+      expect(exact.more).toBeUndefined();
+    });
+
+    it('serves a continue page at the first page revision after changes outside its range', async () => {
+      const n = ns();
+      const other = `${n}x`;
+      const revisions = await seed(n, ['a', 'b', 'c', 'd']);
+      await seed(other, ['a']);
+      const first = await store.list('configmaps', { namespace: n, limit: 2 });
+      // Changes before the cursor (already returned) and in another namespace.
+      const a = revisions.get('a') ?? 0;
+      expect(
+        await store.update(key('configmaps', n, 'a'), cm(n, 'a', { v: '2' }), { expectedRevision: a }),
+      ).toMatchObject({ ok: true });
+      await seed(other, ['b']);
+      const otherA = JSON.parse((await store.get(key('configmaps', other, 'a'))) ?? '{}');
+      await store.delete(key('configmaps', other, 'a'), cm(other, 'a'), {
+        expectedRevision: Number(otherA.metadata.resourceVersion),
+      });
+      const next = await store.list('configmaps', {
+        namespace: n,
+        limit: 2,
+        after: first.more,
+        revision: first.revision,
+      });
+      expect(next.expired).toBeUndefined();
+      if (next.expired) return;
+      expect(names(next.items)).toEqual(['c', 'd']);
+      expect(next.revision).toBe(first.revision);
+      expect(next.revision).toBeLessThan(await store.revision());
+    });
+
+    it.each(['update', 'create', 'delete'] as const)(
+      'expires a continue page after an %s in its range',
+      async (change) => {
+        const n = ns();
+        const revisions = await seed(n, ['a', 'b', 'd', 'e']);
+        const first = await store.list('configmaps', { namespace: n, limit: 2 });
+        const k = (name: string) => key('configmaps', n, name);
+        if (change === 'update') {
+          await store.update(k('e'), cm(n, 'e', { v: '2' }), { expectedRevision: revisions.get('e') ?? 0 });
+        } else if (change === 'create') {
+          await store.create(k('c'), cm(n, 'c'));
+        } else {
+          await store.delete(k('d'), cm(n, 'd'), { expectedRevision: revisions.get('d') ?? 0 });
+        }
+        const next = await store.list('configmaps', {
+          namespace: n,
+          after: first.more,
+          revision: first.revision,
+        });
+        expect(next).toEqual({ expired: true, revision: first.revision });
+      },
+    );
+
+    it('checks only the range of the page: a delete past its cut expires the page that covers it', async () => {
+      const n = ns();
+      const revisions = await seed(n, ['a', 'b', 'c', 'd', 'e', 'f']);
+      const first = await store.list('configmaps', { namespace: n, limit: 2 });
+      await store.delete(key('configmaps', n, 'e'), cm(n, 'e'), {
+        expectedRevision: revisions.get('e') ?? 0,
+      });
+      const second = await store.list('configmaps', {
+        namespace: n,
+        limit: 2,
+        after: first.more,
+        revision: first.revision,
+      });
+      if (second.expired) throw new Error('the delete is past this page: it must be served');
+      expect(names(second.items)).toEqual(['c', 'd']);
+      const third = await store.list('configmaps', {
+        namespace: n,
+        limit: 2,
+        after: second.more,
+        revision: first.revision,
+      });
+      expect(third.expired).toBe(true);
+    });
+
+    it('expires a node-filtered continue page when a pod leaves that node index', async () => {
+      const n = ns();
+      const pods: Record<string, number> = {};
+      for (const p of ['p1', 'p2', 'p3']) {
+        const r = await store.create(key('pods', n, p), pod(n, p, ''), { node: '' });
+        if (!r.ok) throw new Error('create failed');
+        pods[p] = r.revision;
+      }
+      const first = await store.list('pods', { node: '', namespace: n, limit: 1 });
+      const bound = await store.update(key('pods', n, 'p3'), pod(n, 'p3', 'node-1'), {
+        expectedRevision: pods.p3 ?? 0,
+        node: 'node-1',
+        previousNode: '',
+      });
+      expect(bound.ok).toBe(true);
+      const next = await store.list('pods', {
+        node: '',
+        namespace: n,
+        after: first.more,
+        revision: first.revision,
+      });
+      expect(next.expired).toBe(true);
+    });
+
+    it('expires a continue page once tombstones newer than its revision were trimmed', async () => {
+      const small = await factory({ tombstoneLimit: 2 });
+      try {
+        const s = small.store;
+        const n = ns();
+        const other = `${n}x`;
+        for (const name of ['a', 'b', 'c']) await s.create(key('configmaps', n, name), cm(n, name));
+        const doomed: number[] = [];
+        for (const name of ['w', 'x', 'y', 'z']) {
+          const r = await s.create(key('configmaps', other, name), cm(other, name));
+          if (r.ok) doomed.push(r.revision);
+        }
+        const drop = (i: number) => {
+          const name = ['w', 'x', 'y', 'z'][i] ?? '';
+          return s.delete(key('configmaps', other, name), cm(other, name), {
+            expectedRevision: doomed[i] ?? 0,
+          });
+        };
+        const list = (after: string | undefined, revision: number) =>
+          s.list('configmaps', { namespace: n, after, revision });
+        // A delete before the snapshot, whose tombstone is trimmed later, does not matter.
+        expect(await drop(0)).toMatchObject({ ok: true });
+        const first = await s.list('configmaps', { namespace: n, limit: 1 });
+        expect(await drop(1)).toMatchObject({ ok: true });
+        expect(await drop(2)).toMatchObject({ ok: true }); // trims the tombstone of w, at the snapshot
+        expect((await list(first.more, first.revision)).expired).toBeUndefined();
+        // The next one trims x's, deleted after the snapshot: unrelated, but no longer provable.
+        expect(await drop(3)).toMatchObject({ ok: true });
+        expect(await list(first.more, first.revision)).toEqual({ expired: true, revision: first.revision });
+      } finally {
+        await small.cleanup();
+      }
     });
   });
 }

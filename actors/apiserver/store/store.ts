@@ -87,16 +87,46 @@ export interface ListOptions {
   readonly after?: string;
   /** At most this many items (0 or absent: all). */
   readonly limit?: number;
+  /**
+   * At most this many bytes of item JSON, counting the commas that join them (0 or absent: no
+   * bound). The page stops before the item that would exceed it, but always holds at least one
+   * item: an object larger than the budget comes back alone, and the caller decides what to do.
+   */
+  readonly maxBytes?: number;
+  /**
+   * A continue page of a snapshot taken at this revision (the first page's). The page is served
+   * only when the store can prove nothing in its range changed since (no item on it newer, no key
+   * in it deleted after); otherwise the result is `expired`. Absent: a first page, at the current
+   * revision, which is never expired.
+   */
+  readonly revision?: number;
 }
 
-export interface ListResult {
+/** One page of a list. */
+export interface ListPage {
+  readonly expired?: undefined;
   /** Objects as JSON text, in `namespace/name` order. */
   readonly items: readonly string[];
-  /** The store revision the page was read at. */
+  /** The store revision the page is consistent at (for a continue page: the requested one). */
   readonly revision: number;
-  /** The `namespace/name` of the last item when more remain, for the next page's `after`. */
+  /** The `namespace/name` of the last item when more remain (cut by count or bytes), for `after`. */
   readonly more?: string;
 }
+
+/** A continue page the store cannot serve consistently at the requested revision. */
+export interface ListExpired {
+  readonly expired: true;
+  /** The revision that was asked for. */
+  readonly revision: number;
+}
+
+export type ListResult = ListPage | ListExpired;
+
+/** Options of a first page: without `revision`, a list is read now and cannot be expired. */
+export type FirstPageOptions = ListOptions & { readonly revision?: undefined };
+
+/** Deletion tombstones kept per resource for continue pages (the newest; older ones are trimmed). */
+export const DEFAULT_TOMBSTONE_LIMIT = 10_000;
 
 /** Why a write did not happen; anything else is thrown as an error (store down, bug). */
 export type WriteFailure = 'exists' | 'not-found' | 'conflict' | 'fenced';
@@ -115,8 +145,10 @@ export interface Store {
   readonly kind: 'redis' | 'sqlite';
   /** The object as JSON text, or undefined. */
   get(key: ObjectKey): Promise<string | undefined>;
-  /** A consistent page of one resource. */
-  list(resource: string, options?: ListOptions): Promise<ListResult>;
+  /** A first page of one resource, at the current revision. */
+  list(resource: string, options?: FirstPageOptions): Promise<ListPage>;
+  /** A page of one resource; a continue page (`revision` set) may be `expired`. */
+  list(resource: string, options: ListOptions): Promise<ListResult>;
   /** Creates; fails with `exists` when the key is taken. */
   create(key: ObjectKey, object: StoredObject, options?: WriteOptions): Promise<WriteResult>;
   /** Replaces; fails with `not-found` or `conflict` (stale expectedRevision) or `fenced`. */

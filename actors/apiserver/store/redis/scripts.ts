@@ -10,11 +10,13 @@
  * write(mode, ...): create | update | delete.
  *
  * KEYS: 1 revision counter, 2 objects hash, 3 versions hash, 4 key index (zset), 5 outbox stream,
- *       6 new node index (pods; else unused), 7 old node index (pods; else unused), 8 leases hash (fence)
+ *       6 new node index (pods; else unused), 7 old node index (pods; else unused), 8 leases hash (fence),
+ *       9 tombstones (zset `ns/name` -> deletion revision), 10 highest trimmed tombstone revision
  * ARGV: 1 mode, 2 field (`ns/name`), 3 expected revision, 4 json head, 5 json tail,
  *       6 resource, 7 namespace, 8 name, 9 new node, 10 node-indexed ('1' for pods),
  *       11 fence lease field ('' = no fence), 12 fence holder, 13 fence transitions,
- *       14 outbox event type, 15 previous version's selectable summary ('' = none)
+ *       14 outbox event type, 15 previous version's selectable summary ('' = none),
+ *       16 tombstones kept per resource
  * Returns {status, revision}: status 'ok' | 'exists' | 'not-found' | 'conflict' | 'fenced'.
  */
 export const WRITE_SCRIPT = `
@@ -43,17 +45,36 @@ end
 local rev = redis.call('INCR', KEYS[1])
 local json = ARGV[4] .. rev .. ARGV[5]
 
+-- A key leaving a list range (deleted, or a pod leaving a node index) leaves a tombstone, so a
+-- continue page of an older snapshot can tell that its range changed (LIST_SCRIPT). Only the
+-- newest are kept; the highest revision trimmed away says which snapshots can no longer be proven.
+local function tombstone()
+  redis.call('ZADD', KEYS[9], rev, field)
+  local excess = redis.call('ZCARD', KEYS[9]) - tonumber(ARGV[16])
+  if excess > 0 then
+    local oldest = redis.call('ZRANGE', KEYS[9], excess - 1, excess - 1, 'WITHSCORES')
+    redis.call('ZREMRANGEBYRANK', KEYS[9], 0, excess - 1)
+    if tonumber(oldest[2]) > tonumber(redis.call('GET', KEYS[10]) or '0') then
+      redis.call('SET', KEYS[10], oldest[2])
+    end
+  end
+end
+
 if mode == 'delete' then
   redis.call('HDEL', KEYS[2], field)
   redis.call('HDEL', KEYS[3], field)
   redis.call('ZREM', KEYS[4], field)
   if ARGV[10] == '1' then redis.call('ZREM', KEYS[7], field) end
+  tombstone()
 else
   redis.call('HSET', KEYS[2], field, json)
   redis.call('HSET', KEYS[3], field, rev)
   if mode == 'create' then redis.call('ZADD', KEYS[4], 0, field) end
   if ARGV[10] == '1' then
-    if mode == 'update' and KEYS[7] ~= KEYS[6] then redis.call('ZREM', KEYS[7], field) end
+    if mode == 'update' and KEYS[7] ~= KEYS[6] then
+      redis.call('ZREM', KEYS[7], field)
+      tombstone()
+    end
     redis.call('ZADD', KEYS[6], 0, field)
   end
 end
@@ -63,35 +84,98 @@ return {'ok', rev}
 `;
 
 /**
- * list: one consistent page.
+ * list: one page, bounded by count and bytes; a continue page only when it is consistent with the
+ * snapshot it continues.
  *
- * KEYS: 1 revision counter, 2 index (key index or node index), 3 objects hash
- * ARGV: 1 lex min, 2 lex max, 3 limit (0 = all)
- * Returns {revision, more ('' or last key), json...}.
+ * KEYS: 1 revision counter, 2 index (key index or node index), 3 objects hash, 4 versions hash,
+ *       5 tombstones (zset), 6 highest trimmed tombstone revision
+ * ARGV: 1 lex min, 2 lex max (ZRANGEBYLEX syntax), 3 limit (0 = none), 4 max bytes (0 = none),
+ *       5 snapshot revision ('' = a first page, read now)
+ * Returns {'ok', revision, more ('' or last key), json...} or {'expired', revision}.
+ *
+ * A continue page at revision rv is served only when nothing in its range changed after rv:
+ * every item on it has a stored revision <= rv (creates and updates show up here), and no
+ * tombstone newer than rv lies in the range (deletes; a pod leaving a node index). The range is
+ * from ARGV[1] to the page's last key, or to ARGV[2] on the last page: keys past the cut are the
+ * next page's to check. Tombstones are per resource, so a node-filtered page may see a pod
+ * of another node as a change: a needless 410, never an inconsistent page.
  */
 export const LIST_SCRIPT = `
 local limit = tonumber(ARGV[3])
-local fields
-if limit > 0 then
-  fields = redis.call('ZRANGEBYLEX', KEYS[2], ARGV[1], ARGV[2], 'LIMIT', 0, limit + 1)
-else
-  fields = redis.call('ZRANGEBYLEX', KEYS[2], ARGV[1], ARGV[2])
+local maxBytes = tonumber(ARGV[4])
+local rv = tonumber(ARGV[5]) -- nil for a first page
+
+-- Byte order, as ZRANGEBYLEX sorts: Lua's '<' on strings follows the server's locale (strcoll).
+local function before(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
 end
-local more = ''
-if limit > 0 and #fields > limit then
-  fields[#fields] = nil
-  more = fields[#fields]
+-- Whether a key lies within a ZRANGEBYLEX bound pair ('-', '+', '[key' inclusive, '(key' exclusive).
+local function above(key, min)
+  if min == '-' then return true end
+  local bound = string.sub(min, 2)
+  if string.sub(min, 1, 1) == '[' then return not before(key, bound) end
+  return before(bound, key)
 end
-local out = {redis.call('GET', KEYS[1]) or '0', more}
--- HMGET in chunks: unpack() of thousands of arguments overflows the Lua stack.
-local chunk = 500
-for i = 1, #fields, chunk do
-  local last = math.min(i + chunk - 1, #fields)
-  local values = redis.call('HMGET', KEYS[3], unpack(fields, i, last))
-  for j = 1, #values do
-    if values[j] then out[#out + 1] = values[j] end
+local function below(key, max)
+  if max == '+' then return true end
+  local bound = string.sub(max, 2)
+  if string.sub(max, 1, 1) == '[' then return not before(bound, key) end
+  return before(key, bound)
+end
+
+-- Read keys in chunks, so a page bounded by bytes costs what it returns, not the whole range.
+local items, fields = {}, {}
+local bytes, more, from, done = 0, '', ARGV[1], false
+while not done do
+  local want = 256
+  if limit > 0 then want = math.min(want, limit - #items + 1) end
+  local keys = redis.call('ZRANGEBYLEX', KEYS[2], from, ARGV[2], 'LIMIT', 0, want)
+  if #keys == 0 then break end
+  local values = redis.call('HMGET', KEYS[3], unpack(keys))
+  for i = 1, #keys do
+    local value = values[i]
+    if value then
+      local size = #value
+      if #items > 0 then size = size + 1 end
+      if #items > 0 and ((limit > 0 and #items >= limit) or (maxBytes > 0 and bytes + size > maxBytes)) then
+        more = fields[#fields]
+        done = true
+        break
+      end
+      items[#items + 1] = value
+      fields[#fields + 1] = keys[i]
+      bytes = bytes + size
+    end
+  end
+  if #keys < want then break end
+  from = '(' .. keys[#keys]
+end
+
+local revision = redis.call('GET', KEYS[1]) or '0'
+if rv then
+  revision = rv
+  if tonumber(redis.call('GET', KEYS[6]) or '0') > rv then return {'expired', rv} end
+  for i = 1, #fields, 500 do
+    local versions = redis.call('HMGET', KEYS[4], unpack(fields, i, math.min(i + 499, #fields)))
+    for j = 1, #versions do
+      if versions[j] and tonumber(versions[j]) > rv then return {'expired', rv} end
+    end
+  end
+  local upper = ARGV[2]
+  if more ~= '' then upper = '[' .. more end
+  local deleted = redis.call('ZRANGEBYSCORE', KEYS[5], '(' .. rv, '+inf')
+  for i = 1, #deleted do
+    if above(deleted[i], ARGV[1]) and below(deleted[i], upper) then return {'expired', rv} end
   end
 end
+
+local out = {'ok', revision, more}
+for i = 1, #items do out[#out + 1] = items[i] end
 return out
 `;
 

@@ -6,10 +6,13 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import {
+  DEFAULT_TOMBSTONE_LIMIT,
   type DeleteOptions,
   type Durability,
+  type FirstPageOptions,
   keyString,
   type ListOptions,
+  type ListPage,
   type ListResult,
   type ObjectKey,
   type OutboxEntry,
@@ -43,6 +46,8 @@ export interface RedisStoreOptions {
   readonly log: Logger;
   /** Extra ioredis options (tests: connect timeouts). */
   readonly redisOptions?: RedisOptions;
+  /** Deletion tombstones kept per resource for continue pages (default DEFAULT_TOMBSTONE_LIMIT). */
+  readonly tombstoneLimit?: number;
 }
 
 type ScriptReply = [string, number];
@@ -61,8 +66,8 @@ export class RedisStore implements Store {
     this.tag = `{${options.prefix}}`;
     this.cmd = new Redis(options.url, connectionOptions(options, 'cmd'));
     this.cmd.on('error', (err: Error) => options.log.warn({ err: err.message }, 'redis connection error'));
-    this.cmd.defineCommand('skiffWrite', { numberOfKeys: 8, lua: WRITE_SCRIPT });
-    this.cmd.defineCommand('skiffList', { numberOfKeys: 3, lua: LIST_SCRIPT });
+    this.cmd.defineCommand('skiffWrite', { numberOfKeys: 10, lua: WRITE_SCRIPT });
+    this.cmd.defineCommand('skiffList', { numberOfKeys: 6, lua: LIST_SCRIPT });
     this.cmd.defineCommand('skiffAck', { numberOfKeys: 2, lua: ACK_SCRIPT });
     this.cmd.defineCommand('skiffRaise', { numberOfKeys: 1, lua: RAISE_SCRIPT });
     this.cmd.defineCommand('skiffLease', { numberOfKeys: 1, lua: LEASE_SCRIPT });
@@ -89,6 +94,8 @@ export class RedisStore implements Store {
     return json ?? undefined;
   }
 
+  list(resource: string, options?: FirstPageOptions): Promise<ListPage>;
+  list(resource: string, options: ListOptions): Promise<ListResult>;
   async list(resource: string, options: ListOptions = {}): Promise<ListResult> {
     const index =
       options.node !== undefined && resource === NODE_INDEXED
@@ -99,11 +106,17 @@ export class RedisStore implements Store {
       this.k('rev'),
       index,
       this.k('o', resource),
+      this.k('v', resource),
+      this.k('del', resource),
+      this.k('deltrim', resource),
       min,
       max,
       String(options.limit ?? 0),
+      String(options.maxBytes ?? 0),
+      options.revision === undefined ? '' : String(options.revision),
     ])) as string[];
-    const [revision, more, ...items] = reply;
+    const [status, revision, more, ...items] = reply;
+    if (status === 'expired') return { expired: true, revision: Number(revision) };
     return { items, revision: Number(revision), ...(more ? { more } : {}) };
   }
 
@@ -138,6 +151,8 @@ export class RedisStore implements Store {
       this.nodeIndex(node),
       this.nodeIndex(options.previousNode ?? ''),
       this.k('o', 'leases'),
+      this.k('del', key.resource),
+      this.k('deltrim', key.resource),
       mode,
       keyString(key),
       String(options.expectedRevision),
@@ -153,6 +168,7 @@ export class RedisStore implements Store {
       String(fence?.leaseTransitions ?? 0),
       type,
       options.previous ?? '',
+      String(this.options.tombstoneLimit ?? DEFAULT_TOMBSTONE_LIMIT),
     ])) as ScriptReply;
     if (status === 'ok') return { ok: true, revision, json: `${head}${revision}${tail}` };
     return { ok: false, reason: status as WriteFailure, ...(revision ? { current: revision } : {}) };

@@ -6,11 +6,14 @@
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import {
+  DEFAULT_TOMBSTONE_LIMIT,
   type DeleteOptions,
   type Durability,
   type Fence,
+  type FirstPageOptions,
   keyString,
   type ListOptions,
+  type ListPage,
   type ListResult,
   type ObjectKey,
   type OutboxEntry,
@@ -34,6 +37,12 @@ CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT, rev INTEGER NOT NULL, type TEXT NOT NULL, resource TEXT NOT NULL,
   ns TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL, json TEXT NOT NULL, prev TEXT NOT NULL DEFAULT ''
 );
+-- Keys that left a list range (deleted; a pod leaving a node) after a revision: see list().
+CREATE TABLE IF NOT EXISTS tombstones (
+  resource TEXT NOT NULL, key TEXT NOT NULL, rev INTEGER NOT NULL,
+  PRIMARY KEY (resource, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tombstones_by_rev ON tombstones (resource, rev);
 `;
 
 interface OutboxRow {
@@ -53,6 +62,8 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** Injected time source for the relay lease. */
   readonly now?: () => number;
+  /** Deletion tombstones kept per resource for continue pages (default DEFAULT_TOMBSTONE_LIMIT). */
+  readonly tombstoneLimit?: number;
 }
 
 /** Store on one SQLite file, in WAL mode with full fsync, so acknowledged writes survive a crash. */
@@ -62,9 +73,11 @@ export class SqliteStore implements Store {
   private readonly written = new EventEmitter();
   private readonly now: () => number;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly tombstoneLimit: number;
 
   constructor(options: SqliteStoreOptions) {
     this.now = options.now ?? Date.now;
+    this.tombstoneLimit = options.tombstoneLimit ?? DEFAULT_TOMBSTONE_LIMIT;
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -80,31 +93,94 @@ export class SqliteStore implements Store {
     return row?.json;
   }
 
+  list(resource: string, options?: FirstPageOptions): Promise<ListPage>;
+  list(resource: string, options: ListOptions): Promise<ListResult>;
   async list(resource: string, options: ListOptions = {}): Promise<ListResult> {
-    const where = ['resource = ?'];
-    const args: (string | number)[] = [resource];
+    // The key range, as SQL conditions shared by the page query and the tombstone check.
+    const range: string[] = [];
+    const rangeArgs: string[] = [];
+    if (options.namespace !== undefined) {
+      range.push('key >= ? AND key < ?');
+      rangeArgs.push(`${options.namespace}/`, `${options.namespace}0`); // '/' + 1 is '0'
+    }
+    if (options.after) {
+      range.push('key > ?');
+      rangeArgs.push(options.after);
+    }
+    const where = ['resource = ?', ...range];
+    const args: (string | number)[] = [resource, ...rangeArgs];
     if (options.node !== undefined && resource === 'pods') {
       where.push('node = ?');
       args.push(options.node);
     }
-    if (options.namespace !== undefined) {
-      where.push('key >= ? AND key < ?');
-      args.push(`${options.namespace}/`, `${options.namespace}0`); // '/' + 1 is '0'
-    }
-    if (options.after) {
-      where.push('key > ?');
-      args.push(options.after);
-    }
     const limit = options.limit ?? 0;
-    const sql = `SELECT key, json FROM objects WHERE ${where.join(' AND ')} ORDER BY key${limit > 0 ? ` LIMIT ${limit + 1}` : ''}`;
-    const read = this.db.transaction(() => ({
-      rows: this.stmt<{ key: string; json: string }>(sql).all(...args),
-      revision: this.currentRevision(),
-    }));
-    const { rows, revision } = read();
-    const more = limit > 0 && rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
-    return { items: page.map((r) => r.json), revision, ...(more ? { more: page.at(-1)?.key } : {}) };
+    const maxBytes = options.maxBytes ?? 0;
+    const sql = `SELECT key, rev, json FROM objects WHERE ${where.join(' AND ')} ORDER BY key`;
+    const read = this.db.transaction((): ListResult => {
+      // Rows are read lazily, so a page bounded by bytes costs what it returns.
+      const rows: { key: string; rev: number; json: string }[] = [];
+      let bytes = 0;
+      let more: string | undefined;
+      for (const row of this.stmt<{ key: string; rev: number; json: string }>(sql).iterate(...args)) {
+        const size = Buffer.byteLength(row.json) + (rows.length > 0 ? 1 : 0);
+        if (
+          rows.length > 0 &&
+          ((limit > 0 && rows.length >= limit) || (maxBytes > 0 && bytes + size > maxBytes))
+        ) {
+          more = rows.at(-1)?.key;
+          break; // leaving the loop ends the iterator, which releases the statement
+        }
+        rows.push(row);
+        bytes += size;
+      }
+      const snapshot = options.revision;
+      if (snapshot !== undefined && !this.unchangedSince(resource, snapshot, rows, range, rangeArgs, more)) {
+        return { expired: true, revision: snapshot };
+      }
+      return {
+        items: rows.map((r) => r.json),
+        revision: snapshot ?? this.currentRevision(),
+        ...(more !== undefined ? { more } : {}),
+      };
+    });
+    return read();
+  }
+
+  /**
+   * Whether a continue page read now equals the same page of the snapshot at `revision`: no item
+   * on it is newer, no key in its range (to its last key when cut, else to the end) left after
+   * `revision`, and no tombstone that could say so was trimmed. See LIST_SCRIPT for the Redis twin.
+   */
+  private unchangedSince(
+    resource: string,
+    revision: number,
+    rows: readonly { rev: number }[],
+    range: readonly string[],
+    rangeArgs: readonly string[],
+    last: string | undefined,
+  ): boolean {
+    if (Number(this.getMeta(`tombstones.trimmed.${resource}`) ?? 0) > revision) return false;
+    if (rows.some((r) => r.rev > revision)) return false;
+    const where = ['resource = ?', 'rev > ?', ...range, ...(last !== undefined ? ['key <= ?'] : [])];
+    const args = [resource, revision, ...rangeArgs, ...(last !== undefined ? [last] : [])];
+    const changed = this.stmt(`SELECT 1 FROM tombstones WHERE ${where.join(' AND ')} LIMIT 1`).get(...args);
+    return changed === undefined;
+  }
+
+  /** Records that `key` left a list range at `revision`, keeping only the newest tombstones. */
+  private tombstone(resource: string, key: string, revision: number): void {
+    this.stmt('INSERT OR REPLACE INTO tombstones (resource, key, rev) VALUES (?, ?, ?)').run(
+      resource,
+      key,
+      revision,
+    );
+    const oldest = this.stmt<{ rev: number }>(
+      'SELECT rev FROM tombstones WHERE resource = ? ORDER BY rev DESC LIMIT 1 OFFSET ?',
+    ).get(resource, this.tombstoneLimit);
+    if (!oldest) return;
+    this.stmt('DELETE FROM tombstones WHERE resource = ? AND rev <= ?').run(resource, oldest.rev);
+    const trimmed = `tombstones.trimmed.${resource}`;
+    if (oldest.rev > Number(this.getMeta(trimmed) ?? 0)) this.setMeta(trimmed, String(oldest.rev));
   }
 
   async create(key: ObjectKey, object: StoredObject, options: WriteOptions = {}): Promise<WriteResult> {
@@ -130,8 +206,8 @@ export class SqliteStore implements Store {
     const node = key.resource === 'pods' ? (options.node ?? '') : '';
     const tx = this.db.transaction((): WriteResult => {
       if (options.fence && !this.fenceHolds(options.fence)) return { ok: false, reason: 'fenced' };
-      const current = this.stmt<{ rev: number }>(
-        'SELECT rev FROM objects WHERE resource = ? AND key = ?',
+      const current = this.stmt<{ rev: number; node: string }>(
+        'SELECT rev, node FROM objects WHERE resource = ? AND key = ?',
       ).get(key.resource, field);
       if (mode === 'create' && current) return { ok: false, reason: 'exists', current: current.rev };
       if (mode !== 'create') {
@@ -144,7 +220,11 @@ export class SqliteStore implements Store {
       const json = `${head}${revision}${tail}`;
       if (mode === 'delete') {
         this.stmt('DELETE FROM objects WHERE resource = ? AND key = ?').run(key.resource, field);
+        this.tombstone(key.resource, field, revision);
       } else {
+        // A pod leaving a node leaves that node's list range: a tombstone, as a delete does.
+        if (mode === 'update' && current && current.node !== node)
+          this.tombstone(key.resource, field, revision);
         this.db
           .prepare('INSERT OR REPLACE INTO objects (resource, key, rev, node, json) VALUES (?, ?, ?, ?, ?)')
           .run(key.resource, field, revision, node, json);
