@@ -1,71 +1,46 @@
 /**
- * Binds pods in the background, up to a limit in flight, so the scheduling loop never waits for
- * the API server (kube-scheduler binds in a goroutine per pod for the same reason).
+ * The binder: a pool of actors that send binds to the API server, so the scheduling actor never
+ * waits for one (kube-scheduler binds in a goroutine per pod for the same reason). Each instance
+ * holds one bind at a time; the pool's size is the most binds in flight, and the scheduling actor
+ * stops popping pods when that many are out.
+ *
+ * Every outcome goes back to the scheduling actor as a message: `bound`, or `bind-failed` with
+ * the API's error (the pod is forgotten in the cache and backs off; `NotFound` means it is gone).
+ * A failed request is an outcome, not a failure of the binder: nothing here throws.
  */
-
-import type { FenceToken } from '../../protocol/api.js';
 import type { ApiClient } from '../../protocol/client/api-client.js';
-import type { Clock } from '../kernel/clock.js';
-import type { Logger } from '../kernel/log.js';
+import type { ActorFactory, ActorRef } from '../kernel/actor.js';
+import type { BindMsg, SchedulingMsg } from './messages.js';
 import type { SchedulerMetrics } from './metrics.js';
-import type { QueuedPod } from './queue/queue.js';
 
-export interface BinderOptions {
-  readonly client: ApiClient;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly concurrency: number;
-  /** The current fencing token (undefined without leader election). */
-  readonly fence: () => FenceToken | undefined;
-  readonly onSuccess: (qp: QueuedPod, node: string, bindMs: number) => void;
-  readonly onFailure: (qp: QueuedPod, node: string, err: Error & { reason?: string }) => void;
+/** What a binder instance depends on. */
+export interface BinderDeps {
+  readonly client: Pick<ApiClient, 'bind'>;
   readonly metrics: Pick<SchedulerMetrics, 'bindingDuration'>;
+  /** Where outcomes go (the scheduling actor), looked up per bind: it is spawned before the pool. */
+  readonly scheduling: () => ActorRef<SchedulingMsg> | undefined;
 }
 
-/** Sends binds, at most `concurrency` at once. */
-export class Binder {
-  private inFlight = 0;
-  private waiters: (() => void)[] = [];
-
-  constructor(private readonly options: BinderOptions) {}
-
-  /** Resolves when another bind may be sent. */
-  slot(): Promise<void> {
-    if (this.inFlight < this.options.concurrency) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  /** Resolves once no bind is in flight. */
-  async drain(): Promise<void> {
-    while (this.inFlight > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-
-  /** Sends one bind; the outcome arrives through onSuccess / onFailure. */
-  bind(qp: QueuedPod, node: string): void {
-    const pod = qp.podInfo.pod;
-    const fence = this.options.fence();
-    const started = performance.now();
-    this.inFlight++;
-    void this.options.client
-      .bind(pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', node, fence ? { fence } : {})
-      .then(
-        () => {
-          const ms = performance.now() - started;
-          this.options.metrics.bindingDuration.observe({ result: 'ok' }, ms / 1000);
-          this.options.onSuccess(qp, node, ms);
-        },
-        (err: Error & { reason?: string }) => {
-          this.options.metrics.bindingDuration.observe(
-            { result: 'error' },
-            (performance.now() - started) / 1000,
-          );
-          this.options.onFailure(qp, node, err);
-        },
-      )
-      .finally(() => {
-        this.inFlight--;
-        const next = this.waiters.shift();
-        next?.();
-      });
-  }
+/** The factory of one binder instance (the system spawns `bindConcurrency` of them as a pool). */
+export function binderActor(deps: BinderDeps): ActorFactory<BindMsg> {
+  return () => ({
+    async receive({ qp, node, fence, generation }) {
+      const pod = qp.podInfo.pod;
+      const started = performance.now();
+      let outcome: SchedulingMsg;
+      try {
+        await deps.client.bind(pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', node, {
+          ...(fence ? { fence } : {}),
+        });
+        const bindMs = performance.now() - started;
+        deps.metrics.bindingDuration.observe({ result: 'ok' }, bindMs / 1000);
+        outcome = { type: 'bound', qp, node, bindMs, generation };
+      } catch (err) {
+        deps.metrics.bindingDuration.observe({ result: 'error' }, (performance.now() - started) / 1000);
+        const error = err instanceof Error ? err : new Error(String(err));
+        outcome = { type: 'bind-failed', qp, node, error, generation };
+      }
+      deps.scheduling()?.send(outcome);
+    },
+  });
 }

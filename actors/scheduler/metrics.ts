@@ -10,6 +10,8 @@ export interface SchedulerMetrics {
   readonly e2eDuration: Histogram;
   readonly pending: Gauge<'queue'>;
   readonly leader: Gauge;
+  /** Restarts of the scheduler's actors, by actor (`scheduling`, `binder`, `pod-informer`, ...). */
+  readonly restarts: Counter<'actor'>;
 }
 
 const LATENCY_BUCKETS = [
@@ -53,6 +55,12 @@ export function schedulerMetrics(registry: Registry): SchedulerMetrics {
     leader: new Gauge({
       name: 'skiff_scheduler_leader',
       help: '1 while this replica holds the scheduler lease',
+      registers: [registry],
+    }),
+    restarts: new Counter({
+      name: 'skiff_scheduler_actor_restarts_total',
+      help: 'Restarts of the scheduler actors after a failure, by actor',
+      labelNames: ['actor'],
       registers: [registry],
     }),
   };

@@ -272,14 +272,18 @@ export class SchedulerCache {
     return this.podStates.get(key)?.nodeName;
   }
 
-  /** Counts for metrics and tests. */
-  get stats(): { readonly nodes: number; readonly pods: number; readonly assumed: number } {
-    return { nodes: this.list.length, pods: this.podStates.size, assumed: this.assumedKeys.size };
+  /** Keys of every pod the cache counts, bound or assumed. */
+  podKeys(): string[] {
+    return [...this.podStates.keys()];
   }
 
-  // -------------------------------------------------------------------------------------------
+  /** Names of the nodes the cache knows. */
+  nodeNames(): string[] {
+    return [...this.nodeInfos.keys()];
+  }
 
-  private removePodByKey(key: string): void {
+  /** Drops a pod by key, bound or assumed (its delete event was missed: a relist no longer shows it). */
+  removePodByKey(key: string): void {
     const state = this.podStates.get(key);
     if (state === undefined) return;
     this.unplace(state.pod, state.nodeName);
@@ -287,6 +291,13 @@ export class SchedulerCache {
     this.assumedKeys.delete(key);
     this.generation++;
   }
+
+  /** Counts for metrics and tests. */
+  get stats(): { readonly nodes: number; readonly pods: number; readonly assumed: number } {
+    return { nodes: this.list.length, pods: this.podStates.size, assumed: this.assumedKeys.size };
+  }
+
+  // -------------------------------------------------------------------------------------------
 
   /** Counts a pod on its node, or as an orphan when the node is not known yet. */
   private place(pod: PodInfo, nodeName: string): void {

@@ -4,10 +4,10 @@ import { makeNode, makePod, makeReplicaSet } from '../../../protocol/testing/bui
 import { cacheOf } from '../testing/fixtures.js';
 import { numFeasibleNodesToFind, type ScheduleResult, schedulePod } from './cycle.js';
 import { FrameworkConfigError, newFramework } from './framework.js';
-import { newPodInfo } from './pod-info.js';
+import { newPodInfo, type PodInfo } from './pod-info.js';
 import { defaultProfile } from './profile.js';
 import { defaultRegistry } from './registry.js';
-import { errorStatus, type Plugin, SKIP, SUCCESS, unresolvable } from './types.js';
+import { errorStatus, type NodeInfo, type Plugin, SKIP, SUCCESS, unresolvable } from './types.js';
 
 /** `count` copies of one node fixture, renamed (parsing 5,000 fixtures through the schema is slow). */
 function manyNodes(count: number, template: Node = makeNode('template').obj()): Node[] {
@@ -18,6 +18,10 @@ function manyNodes(count: number, template: Node = makeNode('template').obj()): 
       metadata: { ...template.metadata, name, labels: { 'kubernetes.io/hostname': name } },
     };
   });
+}
+
+function boom(): never {
+  throw new Error('plugin bug');
 }
 
 function scheduled(result: ScheduleResult) {
@@ -148,6 +152,42 @@ describe('schedulePod', () => {
         plugin: 'Broken',
         message: 'Broken: disk on fire',
       });
+    });
+
+    // Each throws for the pod named `poison` only, at one extension point.
+    const poisoned = (p: PodInfo) => p.pod.metadata.name === 'poison';
+    it.each([
+      [
+        'PreFilter',
+        { preFilter: (_s: unknown, p: PodInfo) => (poisoned(p) ? boom() : SUCCESS), filter: () => SUCCESS },
+      ],
+      [
+        'Filter',
+        {
+          filter: (_s: unknown, p: PodInfo, n: NodeInfo) =>
+            poisoned(p) && n.name === 'b' ? boom() : SUCCESS,
+        },
+      ],
+      [
+        'PreScore',
+        {
+          filter: () => SUCCESS,
+          preScore: (_s: unknown, p: PodInfo) => (poisoned(p) ? boom() : SUCCESS),
+          score: () => 0,
+        },
+      ],
+      ['Score', { filter: () => SUCCESS, score: (_s: unknown, p: PodInfo) => (poisoned(p) ? boom() : 0) }],
+    ])("blames a plugin that throws in %s, and fails only that pod's cycle", (_point, methods) => {
+      const thrower = { name: 'Thrower', events: [], ...methods } as unknown as Plugin;
+      const framework = newFramework(profile('NodeName', 'Thrower'), registry({ Thrower: () => thrower }));
+      const poison = newPodInfo(makePod('poison').obj());
+      expect(schedulePod(framework, snapshot, poison, { nextStartIndex: 0 })).toMatchObject({
+        kind: 'error',
+        plugin: 'Thrower',
+        message: 'Thrower: threw: plugin bug',
+      });
+      // The same framework schedules the next pod: the throw left nothing half-way.
+      expect(schedulePod(framework, snapshot, pod, { nextStartIndex: 0 }).kind).toBe('scheduled');
     });
 
     it('reports a PreFilter rejection once for all nodes', () => {

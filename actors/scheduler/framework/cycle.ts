@@ -78,12 +78,38 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentage?: number)
   return Math.max(MIN_FEASIBLE_NODES_TO_FIND, Math.trunc((numAllNodes * pct) / 100));
 }
 
-/** Runs one scheduling cycle for `pod` over `snapshot`. */
+/**
+ * Runs one scheduling cycle for `pod` over `snapshot`. A plugin that throws fails this pod's cycle
+ * only: the throw becomes an `error` result naming the plugin (the pod backs off and its users see
+ * why), as a plugin's Error status does, so one bad pod never stops the scheduling of the others.
+ */
 export function schedulePod(
   framework: Framework,
   snapshot: Snapshot,
   pod: PodInfo,
   options: ScheduleOptions,
+): ScheduleResult {
+  const running: RunningPlugin = { name: undefined };
+  try {
+    return runCycle(framework, snapshot, pod, options, running);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const start = Number.isFinite(options.nextStartIndex) ? Math.trunc(options.nextStartIndex) : 0;
+    return errorResult(running.name ?? 'framework', [`threw: ${message}`], Math.max(0, start));
+  }
+}
+
+/** Which plugin the cycle is in, so a throw can be blamed on it. */
+interface RunningPlugin {
+  name: string | undefined;
+}
+
+function runCycle(
+  framework: Framework,
+  snapshot: Snapshot,
+  pod: PodInfo,
+  options: ScheduleOptions,
+  running: RunningPlugin,
 ): ScheduleResult {
   const nodes = snapshot.nodes;
   const numAllNodes = nodes.length;
@@ -98,6 +124,7 @@ export function schedulePod(
 
   // 1. PreFilter: precompute per pod; a rejection here rejects every node; Skip drops a Filter.
   for (const plugin of framework.preFilterPlugins) {
+    running.name = plugin.name;
     const status = plugin.preFilter(state, pod, snapshot);
     if (status.code === 'Success') continue;
     if (status.code === 'Skip') scratch.skipped.add(plugin.name);
@@ -116,7 +143,7 @@ export function schedulePod(
     numAllNodes,
     options.percentageOfNodesToScore ?? framework.percentageOfNodesToScore,
   );
-  const filtered = findFeasibleNodes(framework, state, pod, nodes, start, toFind);
+  const filtered = findFeasibleNodes(framework, state, pod, nodes, start, toFind, running);
   if (typeof filtered !== 'number') return errorResult(filtered.plugin, filtered.reasons, start);
   const evaluatedNodes = filtered;
   const nextStartIndex = (start + evaluatedNodes) % numAllNodes;
@@ -132,7 +159,7 @@ export function schedulePod(
   }
 
   // 3-5. PreScore, Score, NormalizeScore, weighted sum; then pick the best.
-  const totals = prioritizeNodes(framework, state, pod, snapshot);
+  const totals = prioritizeNodes(framework, state, pod, snapshot, running);
   if (!(totals instanceof Float64Array)) return errorResult(totals.plugin, totals.reasons, nextStartIndex);
   const best = selectHost(totals, options.random);
   const node = (feasible[best] as NodeInfo).name;
@@ -155,30 +182,38 @@ function findFeasibleNodes(
   nodes: readonly NodeInfo[],
   start: number,
   toFind: number,
+  running: RunningPlugin,
 ): number | PluginFailure {
   const { filters, feasible, rejectedNodes, rejectedStatuses, rejectedPlugins } = framework.scratch;
   const n = nodes.length;
   let evaluated = 0;
-  // Indexed loops, not for-of or forEach: no iterator or closure per node.
-  for (; evaluated < n && feasible.length < toFind; evaluated++) {
-    let index = start + evaluated;
-    if (index >= n) index -= n;
-    const node = nodes[index] as NodeInfo;
-    let passed = true;
-    for (let f = 0; f < filters.length; f++) {
-      const plugin = filters[f] as (typeof filters)[number];
-      const status = plugin.filter(state, pod, node);
-      if (status.code === 'Success') continue;
-      if (status.code === 'Error') return { plugin: plugin.name, reasons: status.reasons };
-      // The first rejection decides (kube runs no further filters on a rejected node). Parallel
-      // arrays of existing references: nothing is allocated for a rejected node.
-      rejectedNodes.push(node);
-      rejectedStatuses.push(status);
-      rejectedPlugins.push(plugin.name);
-      passed = false;
-      break;
+  // `f` lives outside the try so that a throw can be blamed on filters[f] without a store per call.
+  let f = 0;
+  try {
+    // Indexed loops, not for-of or forEach: no iterator or closure per node.
+    for (; evaluated < n && feasible.length < toFind; evaluated++) {
+      let index = start + evaluated;
+      if (index >= n) index -= n;
+      const node = nodes[index] as NodeInfo;
+      let passed = true;
+      for (f = 0; f < filters.length; f++) {
+        const plugin = filters[f] as (typeof filters)[number];
+        const status = plugin.filter(state, pod, node);
+        if (status.code === 'Success') continue;
+        if (status.code === 'Error') return { plugin: plugin.name, reasons: status.reasons };
+        // The first rejection decides (kube runs no further filters on a rejected node). Parallel
+        // arrays of existing references: nothing is allocated for a rejected node.
+        rejectedNodes.push(node);
+        rejectedStatuses.push(status);
+        rejectedPlugins.push(plugin.name);
+        passed = false;
+        break;
+      }
+      if (passed) feasible.push(node);
     }
-    if (passed) feasible.push(node);
+  } catch (error) {
+    running.name = filters[f]?.name;
+    throw error;
   }
   return evaluated;
 }
@@ -201,10 +236,12 @@ function prioritizeNodes(
   state: CycleState,
   pod: PodInfo,
   snapshot: Snapshot,
+  running: RunningPlugin,
 ): Float64Array | PluginFailure {
   const { feasible, skipped, scorers } = framework.scratch;
   skipped.clear();
   for (const plugin of framework.preScorePlugins) {
+    running.name = plugin.name;
     const status = plugin.preScore(state, pod, feasible, snapshot);
     if (status.code === 'Skip') skipped.add(plugin.name);
     else if (status.code !== 'Success') return { plugin: plugin.name, reasons: status.reasons };
@@ -215,6 +252,7 @@ function prioritizeNodes(
   const n = feasible.length;
   const totals = framework.scratch.totalsFor(n);
   for (const { plugin, weight } of scorers) {
+    running.name = plugin.name;
     const scores = framework.scratch.scoresFor(n);
     for (let i = 0; i < n; i++) scores[i] = plugin.score(state, pod, feasible[i] as NodeInfo);
     plugin.normalizeScore?.(state, pod, feasible, scores);

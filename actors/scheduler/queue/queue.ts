@@ -291,6 +291,16 @@ export class SchedulingQueue {
     );
   }
 
+  /** Keys of every pod queued anywhere or in flight (to drop the ones an informer relist no longer shows). */
+  keys(): string[] {
+    return [
+      ...this.active.values().map((e) => e.podInfo.key),
+      ...this.backoff.values().map((e) => e.podInfo.key),
+      ...this.unschedulable.keys(),
+      ...this.inFlight.keys(),
+    ];
+  }
+
   /** Where the pods are. */
   get counts(): QueueCounts {
     return {
