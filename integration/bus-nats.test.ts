@@ -55,6 +55,23 @@ describeWithServices('NatsBus', sharedSkip, () => {
     await shared?.dispose();
   });
 
+  it('reports the max_payload the server announces as maxPayload', async () => {
+    shared ??= await sharedServices({ nats: true });
+    const nats = shared.nats as ServerHandle;
+    const bus = await connectBus(nats, 'limits');
+    const nc = await connect({
+      servers: nats.url,
+      ...(nats.user === undefined ? {} : { user: nats.user, pass: nats.pass }),
+    });
+    try {
+      expect(nc.info?.max_payload).toBeGreaterThan(0);
+      expect(bus.maxPayload).toBe(nc.info?.max_payload);
+    } finally {
+      await nc.close();
+      await bus.close();
+    }
+  });
+
   describeBusContract('nats', async () => {
     shared ??= await sharedServices({ nats: true });
     const nats = shared.nats as ServerHandle;

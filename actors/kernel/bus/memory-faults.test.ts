@@ -224,6 +224,17 @@ describe('MemoryBus log faults and close', () => {
     expect(waiting.error).toBeInstanceOf(BusClosedError);
   });
 
+  it('clear() stops every fault, and an append held before still fails on close', async () => {
+    const { bus, log } = await setup();
+    bus.faults.logAppend({ kind: 'hold', hold: 'storage', times: Infinity });
+    const held = track(log.append(subj('ev.a'), 'A'));
+    bus.faults.clear();
+    for (let i = 0; i < 3; i++) bus.faults.logAppend({ kind: 'fail', subject: 'ev.never' });
+    expect(await log.append(subj('ev.b'), 'B')).toEqual({ seq: 1, duplicate: false });
+    await bus.close();
+    await expect(held.promise).rejects.toBeInstanceOf(BusClosedError);
+  });
+
   it('keeps each bus to its own faults', async () => {
     const { bus } = await setup();
     const other = new MemoryBus({ log: silentLogger('bus') });

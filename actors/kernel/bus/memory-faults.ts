@@ -95,7 +95,7 @@ export interface InterceptedAppend {
 
 /** The fault-injection controls of one `MemoryBus`. */
 export class MemoryFaults {
-  private readonly faults: AppendFaultEntry[] = [];
+  private faults: AppendFaultEntry[] = [];
   private closedBy: Error | undefined;
 
   constructor(private readonly clock: Clock) {}
@@ -108,13 +108,15 @@ export class MemoryFaults {
     }
     if (spec.subject !== undefined) assertPattern(spec.subject);
     const fault = new AppendFaultEntry(spec, times, this.clock, () => this.closedBy);
+    // Spent faults are dropped here; one still holding an append stays, so that close() fails it.
+    this.faults = this.faults.filter((f) => !f.spent);
     this.faults.push(fault);
     return fault;
   }
 
   /** Cancels every fault (held appends stay held until released). */
   clear(): void {
-    for (const fault of this.faults.splice(0)) fault.cancel();
+    for (const fault of this.faults) fault.cancel();
   }
 
   /**
@@ -166,6 +168,11 @@ class AppendFaultEntry implements InjectedAppendFault {
 
   get held(): number {
     return this.holding.length;
+  }
+
+  /** True when it will take no more appends and has none in hand. */
+  get spent(): boolean {
+    return this.remaining === 0 && this.holding.length === 0 && this.timers.size === 0;
   }
 
   /** True, and one use spent, when this fault takes `append`. */

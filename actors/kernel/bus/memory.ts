@@ -45,6 +45,14 @@ import {
   resolveLogConfig,
 } from './validate.js';
 
+export type {
+  AppendFault,
+  AppendFaultMatch,
+  AppendFaultSpec,
+  InjectedAppendFault,
+  MemoryFaults,
+} from './memory-faults.js';
+
 /** What a `MemoryBus` is built with. */
 export interface MemoryBusOptions {
   /** Measures the de-duplication window, maxAge and request timeouts (default: the system clock). */
