@@ -1,10 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessCluster, startInProcessCluster } from '../../actors/apiserver/testing/cluster.js';
+import { DEFAULT_MAX_PAYLOAD } from '../../actors/kernel/bus/bus.js';
 import { SimulatedClock } from '../../actors/kernel/clock.js';
 import { silentLogger } from '../../actors/kernel/log.js';
 import { waitFor } from '../../actors/kernel/testing/wait-for.js';
+import type { ApiRequest, ApiResponse } from '../api.js';
 import type { ConfigMap } from '../resources/configmap.js';
+import { ApiClient } from './api-client.js';
 import { Informer } from './informer.js';
+import { restartDelay } from './list-pages.js';
+import type { Transport } from './transport.js';
 
 const cm = (name: string, tier: string) => ({
   apiVersion: 'v1',
@@ -85,5 +90,99 @@ describe('Informer', () => {
     await clock.advance(60_000);
     await waitFor(() => expect(informer.relists).toBe(1));
     expect(seen).toEqual(['add a', 'add b']); // nothing changed: a relist adds no events
+  });
+});
+
+describe('Informer over many large objects', () => {
+  const COUNT = 1_000;
+  const blob = 'x'.repeat(3 * 1024);
+  let cluster: InProcessCluster;
+  beforeAll(async () => {
+    cluster = await startInProcessCluster();
+    for (let i = 0; i < COUNT; i += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          cluster.client.create('configmaps', {
+            ...cm(`big-${String(i + j).padStart(4, '0')}`, 'web'),
+            data: { blob },
+          }),
+        ),
+      );
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await cluster.stop();
+  });
+
+  /** A client whose transport records list replies and can act once after the first page. */
+  function recordingClient(afterFirstPage?: () => Promise<unknown>) {
+    const inner = cluster.client.transport;
+    const replies: number[] = [];
+    let acted = false;
+    const transport: Transport = {
+      async request(request: ApiRequest, options?: { timeoutMs?: number }): Promise<ApiResponse> {
+        const response = await inner.request(request, options);
+        if (request.verb === 'list') {
+          replies.push(Buffer.byteLength(JSON.stringify(response)));
+          if (!request.options?.continue && afterFirstPage && !acted) {
+            acted = true;
+            await afterFirstPage();
+          }
+        }
+        return response;
+      },
+      watch: (options, handler) => inner.watch(options, handler),
+      close: () => inner.close(),
+    };
+    return { client: new ApiClient(transport), replies };
+  }
+
+  it('syncs 1,000 ConfigMaps of 3 KiB in pages that each fit in one bus message', async () => {
+    const { client, replies } = recordingClient();
+    const informer = new Informer<ConfigMap>({
+      client,
+      resource: 'configmaps',
+      clock: new SimulatedClock(),
+      log: silentLogger(),
+    });
+    const added = new Set<string>();
+    let adds = 0;
+    informer.on({
+      add: (o) => {
+        adds++;
+        added.add(o.metadata.name ?? '');
+      },
+    });
+    try {
+      await informer.start();
+      expect(informer.size).toBe(COUNT);
+      expect(adds).toBe(COUNT); // each object once
+      expect(added.size).toBe(COUNT);
+      expect(replies.length).toBeGreaterThan(3); // ~3 MiB of objects: cut by bytes, not by count
+      expect(Math.max(...replies)).toBeLessThan(DEFAULT_MAX_PAYLOAD);
+      expect(informer.listRestarts).toBe(0);
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  it('lists again from the first page when the list changed while paging, and counts it', async () => {
+    const { client } = recordingClient(() =>
+      cluster.client.create('configmaps', { ...cm('zz-late', 'web'), data: { blob } }),
+    );
+    const clock = new SimulatedClock();
+    const informer = new Informer<ConfigMap>({ client, resource: 'configmaps', clock, log: silentLogger() });
+    try {
+      const synced = informer.start();
+      await waitFor(() => expect(informer.listRestarts).toBe(1));
+      expect(informer.hasSynced).toBe(false);
+      await clock.advance(restartDelay(1));
+      await synced;
+      expect(informer.get('default', 'zz-late')).toBeDefined();
+      expect(informer.size).toBe(COUNT + 1);
+      expect(informer.listRestarts).toBe(1);
+    } finally {
+      await informer.stop();
+    }
   });
 });

@@ -17,6 +17,7 @@ import type { WatchEvent } from '../api.js';
 import { isReason } from '../errors.js';
 import type { AnyObject } from '../resources/registry.js';
 import type { ApiClient } from './api-client.js';
+import { listAllPages } from './list-pages.js';
 
 export interface InformerHandlers<T> {
   readonly add?: (obj: T) => void;
@@ -47,7 +48,7 @@ export function objectKeyOf(obj: { metadata: { namespace?: string; name?: string
     : (obj.metadata.name ?? '');
 }
 
-/** Objects per list page when an informer lists. */
+/** Objects per list page when an informer lists (the server also cuts pages by bytes). */
 export const LIST_PAGE = 500;
 
 const revision = (obj: AnyObject) => Number(obj.metadata.resourceVersion ?? 0);
@@ -68,6 +69,9 @@ export class Informer<T extends AnyObject = AnyObject> {
   lastSyncRevision = '0';
   /** Lists after the first one (after an Expired position, a failed watch, or a periodic relist). */
   relists = 0;
+  /** Paged lists started again because a continue page expired (the list changed while paging). */
+  listRestarts = 0;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: InformerOptions<T>) {
     this.synced = new Promise((resolve) => {
@@ -119,6 +123,7 @@ export class Informer<T extends AnyObject = AnyObject> {
   /** Stops watching; the cache keeps its last content. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     for (const t of this.timers) t.cancel();
     await this.closeWatch?.();
     await this.loop;
@@ -146,16 +151,33 @@ export class Informer<T extends AnyObject = AnyObject> {
   }
 
   private async listAndWatch(): Promise<void> {
-    const { client, resource, namespace, labelSelector, fieldSelector } = this.options;
+    const { client, resource, namespace, labelSelector, fieldSelector, clock, log } = this.options;
     // Paged: one reply must fit in the bus's largest message (NATS max_payload, 1 MiB by default).
-    const list = await client.listAll<T>(resource, {
-      namespace,
-      labelSelector,
-      fieldSelector,
-      limit: LIST_PAGE,
-    });
+    // The pages are one snapshot; when the list changes under them, the list starts again.
+    const list = await listAllPages<T>(
+      (token) =>
+        client.list<T>(resource, {
+          namespace,
+          labelSelector,
+          fieldSelector,
+          limit: LIST_PAGE,
+          ...(token ? { continue: token } : {}),
+        }),
+      {
+        clock,
+        maxRestarts: Number.POSITIVE_INFINITY,
+        signal: this.stopping.signal,
+        onRestart: (restart, retryInMs, err) => {
+          this.listRestarts++;
+          log.info(
+            { resource, restart, retryInMs, err: err.message },
+            'informer list expired while paging; listing again',
+          );
+        },
+      },
+    );
     if (this.hasSynced) this.relists++;
-    this.replace(list.items, list.metadata.resourceVersion);
+    this.replace(list.items, list.resourceVersion);
     this.syncedOnce?.();
     this.syncedOnce = undefined;
     if (this.stopped) return;
@@ -165,7 +187,7 @@ export class Informer<T extends AnyObject = AnyObject> {
         namespace,
         labelSelector,
         fieldSelector,
-        resourceVersion: list.metadata.resourceVersion,
+        resourceVersion: list.resourceVersion,
         allowBookmarks: true,
       },
       (event) => this.apply(event),

@@ -14,6 +14,7 @@ import type { ApiRequest, ApiResponse, ObjectList } from '../api.js';
 import { ApiError, errorFromStatus, tooLarge, unavailable } from '../errors.js';
 import type { AnyObject } from '../resources/registry.js';
 import type { Subjects } from '../subjects.js';
+import { listAllPages } from './list-pages.js';
 import { watchLog } from './log-watch.js';
 import type { Transport, Watch, WatchHandler, WatchOptions } from './transport.js';
 
@@ -66,29 +67,26 @@ export class NatsTransport implements Transport {
           throw errorFromStatus(r.status);
         },
         list: async (o) => {
-          // Paged, so every reply fits in one bus message.
-          const items: AnyObject[] = [];
-          let resourceVersion = '';
-          let next: string | undefined;
-          do {
-            const r = await this.request({
-              verb: 'list',
-              resource: o.resource,
-              namespace: o.namespace,
-              options: {
-                labelSelector: o.labelSelector,
-                fieldSelector: o.fieldSelector,
-                limit: 500,
-                ...(next ? { continue: next } : {}),
-              },
-            });
-            if (!r.ok) throw errorFromStatus(r.status);
-            const page = r.body as ObjectList<AnyObject>;
-            items.push(...page.items);
-            resourceVersion ||= page.metadata.resourceVersion;
-            next = page.metadata.continue;
-          } while (next);
-          return { items, resourceVersion };
+          // Paged, so every reply fits in one bus message; the pages are one snapshot, so the
+          // watch sends each existing object once, at the snapshot's revision.
+          return listAllPages<AnyObject>(
+            async (token) => {
+              const r = await this.request({
+                verb: 'list',
+                resource: o.resource,
+                namespace: o.namespace,
+                options: {
+                  labelSelector: o.labelSelector,
+                  fieldSelector: o.fieldSelector,
+                  limit: 500,
+                  ...(token ? { continue: token } : {}),
+                },
+              });
+              if (!r.ok) throw errorFromStatus(r.status);
+              return r.body as ObjectList<AnyObject>;
+            },
+            { clock: this.options.clock ?? systemClock },
+          );
         },
       },
       options,

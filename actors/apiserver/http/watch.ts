@@ -11,6 +11,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ObjectList, WatchEvent } from '../../../protocol/api.js';
+import { listAllPages } from '../../../protocol/client/list-pages.js';
 import { type LogWatchDeps, watchLog } from '../../../protocol/client/log-watch.js';
 import type { Watch, WatchOptions } from '../../../protocol/client/transport.js';
 import { errorFromStatus, toApiError } from '../../../protocol/errors.js';
@@ -123,20 +124,33 @@ function logDeps(ctx: WatchContext): LogWatchDeps {
       if (r.status.code === 404) return undefined;
       throw errorFromStatus(r.status);
     },
-    list: async (o) => {
-      const r = await ctx.handler({
-        verb: 'list',
-        resource: o.resource,
-        ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
-        options: {
-          ...(o.labelSelector ? { labelSelector: o.labelSelector } : {}),
-          ...(o.fieldSelector ? { fieldSelector: o.fieldSelector } : {}),
+    // Every page, as one snapshot (pages are cut by bytes even without a limit), so the watch
+    // sends each existing object once, at the snapshot's revision.
+    list: (o) =>
+      listAllPages<AnyObject>(
+        async (token) => {
+          const r = await ctx.handler({
+            verb: 'list',
+            resource: o.resource,
+            ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+            options: {
+              ...(o.labelSelector ? { labelSelector: o.labelSelector } : {}),
+              ...(o.fieldSelector ? { fieldSelector: o.fieldSelector } : {}),
+              ...(token ? { continue: token } : {}),
+            },
+          });
+          if (!r.ok) throw errorFromStatus(r.status);
+          return plain(r.body) as ObjectList<AnyObject>;
         },
-      });
-      if (!r.ok) throw errorFromStatus(r.status);
-      const list = plain(r.body) as ObjectList<AnyObject>;
-      return { items: list.items, resourceVersion: list.metadata.resourceVersion };
-    },
+        {
+          clock: ctx.clock,
+          onRestart: (restart, retryInMs, err) =>
+            ctx.log.info(
+              { resource: o.resource, restart, retryInMs, err: err.message },
+              'watch list expired while paging; listing again',
+            ),
+        },
+      ),
   };
 }
 
