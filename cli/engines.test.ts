@@ -16,19 +16,24 @@ const lock = JSON.parse(readFileSync(`${root}package-lock.json`, 'utf8')) as {
 
 describe('engines', () => {
   it('declares the Node it supports', () => {
-    expect(pkg.engines.node).toBe('>=20.18.1');
+    // The toolchain's real floor: vite 8 needs ^20.19.0 || >=22.12.0, vitest 4 skips Node 23.
+    expect(pkg.engines.node).toBe('^20.19.0 || ^22.12.0 || >=24.0.0');
   });
 
-  // Development tools (vite needs 20.19) run on developers' machines; what users install must run
-  // on every Node the package accepts.
-  it('depends on nothing that refuses Node 20.18.1', () => {
-    const floor = semver.minVersion(pkg.engines.node)?.version ?? '20.18.1';
+  // Tests and builds run on the same Nodes as the product, so development tools are checked too:
+  // every package must accept the lowest version of each line the project accepts.
+  it('depends on nothing that refuses a Node the project accepts', () => {
+    const floors = pkg.engines.node
+      .split('||')
+      .map((range) => semver.minVersion(range.trim())?.version ?? '');
+    expect(floors).toEqual(['20.19.0', '22.12.0', '24.0.0']);
     const refusing = Object.entries(lock.packages)
-      .filter(([path, meta]) => path !== '' && !meta.optional && !meta.dev)
+      .filter(([path, meta]) => path !== '' && !meta.optional)
       .flatMap(([path, meta]) => {
         const range = Array.isArray(meta.engines) ? undefined : meta.engines?.node;
-        return range && !semver.satisfies(floor, range)
-          ? [`${path.replace(/^.*node_modules\//, '')} (node ${range})`]
+        const refused = floors.filter((floor) => range && !semver.satisfies(floor, range));
+        return refused.length > 0
+          ? [`${path.replace(/^.*node_modules\//, '')} (node ${range}; refuses ${refused.join(', ')})`]
           : [];
       });
     expect(refusing).toEqual([]);

@@ -4,7 +4,8 @@
  *   2. local `nats-server` / `redis-server` binaries, started as child processes on free loopback
  *      ports, each in its own temp directory (the only kind that supports `kill`/`restart`);
  *   3. testcontainers, only when a container runtime answers;
- *   4. otherwise the tests skip, with one line naming what is missing.
+ *   4. otherwise the tests skip, with one line naming what is missing; under `CI=true` they fail
+ *      with that line instead, so that CI can never go green by skipping (`suiteVerdict`).
  * `sharedServices()` also accepts the machine's default servers (127.0.0.1:4222 / :6379) before
  * starting private ones. Everything listens on, and is reached at, 127.0.0.1 only.
  */
@@ -14,7 +15,7 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe } from 'vitest';
+import { describe, it } from 'vitest';
 
 /** A running server a test can reach, and (when private) stop, crash and restart. */
 export interface ServerHandle {
@@ -169,10 +170,51 @@ export async function servicesOrSkip(needs: { nats?: Need; redis?: Need }): Prom
   return missing.length === 0 ? undefined : `missing ${missing.join(' and ')}`;
 }
 
-/** `describe` that skips, printing the reason once, when `skipReason` is set. */
+/** What a suite does about what it lacks: run, skip (a laptop without servers), or fail (CI). */
+export type SuiteVerdict =
+  | { readonly type: 'run' }
+  | { readonly type: 'skip'; readonly reason: string }
+  | { readonly type: 'fail'; readonly message: string };
+
+/** True when the environment says this is a CI run (`CI=true`, or `1` as some CI systems set it). */
+export function isCi(env: NodeJS.ProcessEnv): boolean {
+  return env.CI === 'true' || env.CI === '1';
+}
+
+/**
+ * Decides whether a suite runs, skips or fails: a suite that lacks something skips, except under
+ * CI, where a skip would let a run go green without testing anything, so it fails naming what is
+ * missing.
+ */
+export function suiteVerdict(
+  name: string,
+  skipReason: string | undefined,
+  env: NodeJS.ProcessEnv,
+): SuiteVerdict {
+  if (skipReason === undefined) return { type: 'run' };
+  if (isCi(env)) return { type: 'fail', message: `CI=true and "${name}" cannot run: ${skipReason}` };
+  return { type: 'skip', reason: skipReason };
+}
+
+/**
+ * `describe` that runs `fn` when nothing is missing; otherwise skips (printing the reason once),
+ * or under `CI=true` fails with one test whose error is the one line naming what is missing.
+ */
 export function describeWithServices(name: string, skipReason: string | undefined, fn: () => void): void {
-  if (skipReason) process.stderr.write(`skipping "${name}": ${skipReason}\n`);
-  describe.skipIf(skipReason !== undefined)(skipReason ? `${name} [skipped: ${skipReason}]` : name, fn);
+  const verdict = suiteVerdict(name, skipReason, process.env);
+  if (verdict.type === 'run') {
+    describe(name, fn);
+  } else if (verdict.type === 'skip') {
+    process.stderr.write(`skipping "${name}": ${verdict.reason}\n`);
+    describe.skip(`${name} [skipped: ${verdict.reason}]`, fn);
+  } else {
+    process.stderr.write(`${verdict.message}\n`);
+    describe(name, () => {
+      it('has the servers and tools it needs', () => {
+        throw new ServiceUnavailableError(verdict.message);
+      });
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -186,7 +228,11 @@ async function unavailable(
 ): Promise<string | undefined> {
   const hasBinary = (await findBinary(binary)) !== undefined;
   if (need === 'faults') return hasBinary ? undefined : `no ${binary} binary to start, crash and restart`;
-  if (need === 'shared' && process.env[envVar]) return undefined;
+  const fromEnv = process.env[envVar];
+  if (need === 'shared' && fromEnv) {
+    // A URL given on purpose is the one to use, never silently replaced by another server.
+    return (await urlAnswers(fromEnv, binary)) ? undefined : `${envVar}=${fromEnv} does not answer`;
+  }
   if (need === 'shared' && (await defaultAnswers())) return undefined;
   if (hasBinary || (await containerRuntime())) return undefined;
   const reasons = [`no ${binary} binary`, 'no container runtime'];
@@ -458,15 +504,35 @@ export async function natsAnswers(port: number, jetstream: boolean): Promise<boo
   }
 }
 
+/**
+ * True when the first server of `url` answers in its protocol: NATS with an INFO line, Redis with
+ * any reply to PING (`-NOAUTH` included: a password is the client's business). A URL this cannot
+ * parse is trusted: the client will say what is wrong with it.
+ */
+async function urlAnswers(url: string, binary: string): Promise<boolean> {
+  const redis = binary === 'redis-server';
+  const first = url.split(',')[0]?.trim() ?? '';
+  let parsed: URL;
+  try {
+    parsed = new URL(first.includes('://') ? first : `${redis ? 'redis' : 'nats'}://${first}`);
+  } catch {
+    return true;
+  }
+  const port = Number(parsed.port || (redis ? 6379 : 4222));
+  const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+  const line = await firstLine(port, redis ? 'PING\r\n' : undefined, host);
+  return redis ? line !== undefined && /^[+-]/.test(line) : line?.startsWith('INFO ') === true;
+}
+
 /** True when Redis answers PING with PONG on 127.0.0.1:port (not while it is still loading its AOF). */
 export async function redisAnswers(port: number): Promise<boolean> {
   return (await firstLine(port, 'PING\r\n')) === '+PONG';
 }
 
-/** Connects to 127.0.0.1:port, optionally writes `send`, and returns the first line read (or undefined). */
-function firstLine(port: number, send: string | undefined): Promise<string | undefined> {
+/** Connects to host:port (default 127.0.0.1), optionally writes `send`, and returns the first line read (or undefined). */
+function firstLine(port: number, send: string | undefined, host = '127.0.0.1'): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = net.connect({ host, port });
     let buffer = '';
     const done = (line: string | undefined) => {
       socket.destroy();

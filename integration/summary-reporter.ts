@@ -1,5 +1,7 @@
 /**
- * Prints the closing line CI reads: `N passed, N failed` (tests, not files), plus skips when any.
+ * Prints the closing line CI reads: `N passed, N failed, N skipped` (tests, not files). The line
+ * starts with `N passed, N failed` as it always did; the skip count follows so that a run that
+ * skipped suites can be seen for what it is (under `CI=true` the harness fails them instead).
  */
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 
@@ -21,7 +23,6 @@ export default class SummaryReporter implements Reporter {
       // A file that failed to load has no tests but is a failure.
       if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed++;
     }
-    const skip = skipped > 0 ? `, ${skipped} skipped` : '';
-    process.stdout.write(`\n${passed} passed, ${failed} failed${skip}\n`);
+    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
