@@ -197,7 +197,33 @@ describe('generateName', () => {
 });
 
 describe('properties', () => {
-  const labelName = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+  // A DNS-1123 label built from its grammar, not filtered out of random strings:
+  //   alnum ( [-a-z0-9]{0,61} alnum )?   (so 1..63 characters, no dash at either end)
+  const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const alnum = fc.constantFrom(...ALNUM);
+  const labelName = fc
+    .tuple(
+      alnum,
+      fc.option(fc.tuple(fc.array(fc.constantFrom(...ALNUM, '-'), { maxLength: 61, size: 'max' }), alnum), {
+        nil: undefined,
+      }),
+    )
+    .map(([first, rest]) => (rest === undefined ? first : `${first}${rest[0].join('')}${rest[1]}`));
+  // One character outside the label alphabet (upper case, '.', '_', spaces, any other code unit).
+  const foreign = fc
+    .string({ unit: 'binary', minLength: 1, maxLength: 1 })
+    .filter((c) => !/^[a-z0-9-]$/.test(c));
+  // A valid label broken in exactly one way the grammar forbids.
+  const brokenLabel = fc.oneof(
+    fc.tuple(labelName, foreign, fc.nat()).map(([label, c, i]) => {
+      const at = i % (label.length + 1);
+      return `${label.slice(0, at)}${c}${label.slice(at)}`;
+    }),
+    labelName.map((label) => `-${label}`),
+    labelName.map((label) => `${label}-`),
+    labelName.map((label) => label.padEnd(64, 'x')),
+    fc.constant(''),
+  );
   const subdomain = fc
     .array(labelName, { minLength: 1, maxLength: 4 })
     .map((parts) => parts.join('.'))
@@ -224,10 +250,16 @@ describe('properties', () => {
     );
   });
 
-  it('never accepts a label containing characters outside its alphabet', () => {
+  it('generates labels of every length the grammar allows', () => {
+    const lengths = new Set(fc.sample(labelName, { numRuns: 2000, seed: 8 }).map((l) => l.length));
+    expect(lengths.has(1) && lengths.has(2) && [...lengths].some((n) => n > 40)).toBe(true);
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(63);
+  });
+
+  it('rejects every label broken in one way: a foreign character, a dash at an end, 64 characters, empty', () => {
     fc.assert(
-      fc.property(fc.string(), (value) => {
-        if (isDNS1123Label(value).length === 0) expect(value).toMatch(/^[a-z0-9-]{1,63}$/);
+      fc.property(brokenLabel, (value) => {
+        expect(isDNS1123Label(value)).not.toEqual([]);
       }),
       { numRuns: 1000 },
     );
