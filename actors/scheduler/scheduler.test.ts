@@ -8,11 +8,18 @@ import { makeNode, makePod } from '../../protocol/testing/builders.js';
 import { startInProcessCluster } from '../apiserver/testing/cluster.js';
 import { SimulatedClock, systemClock } from '../kernel/clock.js';
 import { captureLogger, silentLogger } from '../kernel/log.js';
-import { waitFor } from '../kernel/testing/wait-for.js';
+import { type Check, waitFor } from '../kernel/testing/wait-for.js';
 import { defaultProfile } from './framework/profile.js';
 import { defaultRegistry } from './framework/registry.js';
 import { type FilterPlugin, type Plugin, SUCCESS } from './framework/types.js';
 import { SCHEDULER_LEASE, Scheduler, type SchedulerOptions } from './scheduler.js';
+
+/**
+ * Waits for a condition on real time with a generous limit: these tests run real API servers on
+ * 2 busy cores, and a limit is there to end a broken test, not to measure speed (time that is
+ * measured is the simulated clock's).
+ */
+const eventually = <T>(check: Check<T>, timeoutMs = 15_000) => waitFor(check, { timeoutMs });
 
 describe('Scheduler on an in-process cluster', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -51,7 +58,7 @@ describe('Scheduler on an in-process cluster', () => {
     for (const n of ['n1', 'n2', 'n3']) await client.create('nodes', node(n));
     await scheduler();
     for (let i = 0; i < 12; i++) await client.create('pods', pod(`p${i}`));
-    await waitFor(async () => {
+    await eventually(async () => {
       const pods = (await client.list<Pod>('pods', { namespace: 'default' })).items;
       expect(pods.filter((p) => p.spec.nodeName)).toHaveLength(12);
     });
@@ -80,11 +87,11 @@ describe('Scheduler on an in-process cluster', () => {
     await client.create('pods', pod('big', '2'));
     const expected =
       '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 Insufficient cpu.';
-    await waitFor(async () => {
+    await eventually(async () => {
       const condition = (await get(client, 'big')).status?.conditions?.find((c) => c.type === 'PodScheduled');
       expect(condition).toMatchObject({ status: 'False', reason: 'Unschedulable', message: expected });
     });
-    await waitFor(async () => {
+    await eventually(async () => {
       const events = (await client.list<Event>('events', { namespace: 'default' })).items;
       expect(events).toContainEqual(
         expect.objectContaining({ reason: 'FailedScheduling', message: expected, type: 'Warning' }),
@@ -95,9 +102,7 @@ describe('Scheduler on an in-process cluster', () => {
     const added = clock.now();
     await client.create('nodes', node('big-node', '4'));
     await clock.advance(1_000);
-    await waitFor(async () => expect((await get(client, 'big')).spec.nodeName).toBe('big-node'), {
-      timeoutMs: 10_000,
-    });
+    await eventually(async () => expect((await get(client, 'big')).spec.nodeName).toBe('big-node'));
     expect(clock.now() - added).toBe(1_000);
   });
 
@@ -123,7 +128,7 @@ describe('Scheduler on an in-process cluster', () => {
     });
     await client.create('pods', pod('poison'));
     for (let i = 0; i < 5; i++) await client.create('pods', pod(`ok-${i}`));
-    await waitFor(async () => {
+    await eventually(async () => {
       const pods = (await client.list<Pod>('pods', { namespace: 'default' })).items;
       expect(
         pods
@@ -132,7 +137,7 @@ describe('Scheduler on an in-process cluster', () => {
           .sort(),
       ).toEqual(['ok-0', 'ok-1', 'ok-2', 'ok-3', 'ok-4']);
     });
-    await waitFor(async () => {
+    await eventually(async () => {
       const condition = (await get(client, 'poison')).status?.conditions?.find(
         (c) => c.type === 'PodScheduled',
       );
@@ -165,7 +170,7 @@ describe('Scheduler on an in-process cluster', () => {
       },
     });
     await client.create('pods', pod('fault'));
-    await waitFor(async () =>
+    await eventually(async () =>
       expect((await s.metrics.restarts.get()).values).toEqual([
         expect.objectContaining({ labels: { actor: 'scheduling' }, value: 1 }),
       ]),
@@ -175,7 +180,7 @@ describe('Scheduler on an in-process cluster', () => {
     ]);
     // The restarted actor rebuilt its cache from the informers and goes on placing pods.
     for (let i = 0; i < 5; i++) await client.create('pods', pod(`after-${i}`));
-    await waitFor(async () => {
+    await eventually(async () => {
       const pods = (await client.list<Pod>('pods', { namespace: 'default' })).items;
       expect(pods.filter((p) => p.spec.nodeName)).toHaveLength(6);
     });
@@ -187,11 +192,11 @@ describe('Scheduler on an in-process cluster', () => {
     await client.create('nodes', node('n1'));
     const election = { leaseDurationMs: 60_000, renewDeadlineMs: 200, retryPeriodMs: 50 };
     const leader = await scheduler({ leaderElection: election, identity: 'leader' });
-    await waitFor(() =>
+    await eventually(() =>
       expect(leader.metrics.leader.get()).resolves.toMatchObject({ values: [{ value: 1 }] }),
     );
     await client.create('pods', pod('first'));
-    await waitFor(async () => expect((await get(client, 'first')).spec.nodeName).toBe('n1'));
+    await eventually(async () => expect((await get(client, 'first')).spec.nodeName).toBe('n1'));
 
     // Another replica takes the lease (as after a long pause of this one): the old leader stops.
     const lease = await client.get<Lease>('leases', SCHEDULER_LEASE.namespace, SCHEDULER_LEASE.name);
@@ -203,7 +208,7 @@ describe('Scheduler on an in-process cluster', () => {
         leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1,
       },
     });
-    await waitFor(() =>
+    await eventually(() =>
       expect(leader.metrics.leader.get()).resolves.toMatchObject({ values: [{ value: 0 }] }),
     );
     await client.create('pods', pod('second'));
