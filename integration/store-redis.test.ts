@@ -6,9 +6,9 @@ import { removeKeys } from './cluster.js';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-describeStoreContract('redis', async () => {
+describeStoreContract('redis', async (options) => {
   const prefix = `test-${randomUUID()}`;
-  const store = await RedisStore.open({ url, prefix, log: pino({ level: 'silent' }) });
+  const store = await RedisStore.open({ url, prefix, log: pino({ level: 'silent' }), ...options });
   return {
     store,
     async cleanup() {

@@ -8,7 +8,10 @@ export interface ApiMetrics {
   readonly watchers: Gauge<'resource'>;
   readonly watchEvents: Counter<'resource'>;
   readonly outboxLag: Gauge;
+  readonly outboxOldestPendingAge: Gauge;
   readonly outboxRelayed: Counter;
+  readonly relayState: Gauge<'state'>;
+  readonly relayHeals: Counter;
   readonly desiredApplied: Counter<'result'>;
 }
 
@@ -37,6 +40,22 @@ export function apiMetrics(registry: Registry): ApiMetrics {
     outboxLag: new Gauge({
       name: 'skiff_apiserver_outbox_lag',
       help: 'Committed events not yet relayed to the event log',
+      registers: [registry],
+    }),
+    outboxOldestPendingAge: new Gauge({
+      name: 'skiff_apiserver_outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest committed event not yet relayed to the event log',
+      registers: [registry],
+    }),
+    relayState: new Gauge({
+      name: 'skiff_apiserver_relay_state',
+      help: 'The outbox relay of this replica: 1 for its current state (starting, leader, follower, failing)',
+      labelNames: ['state'],
+      registers: [registry],
+    }),
+    relayHeals: new Counter({
+      name: 'skiff_apiserver_relay_heals_total',
+      help: 'Times the relay found the event log behind what it had acknowledged and republished',
       registers: [registry],
     }),
     outboxRelayed: new Counter({

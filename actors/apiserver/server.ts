@@ -20,7 +20,7 @@ import { createHandler, type Handler } from './handler.js';
 import { HttpFace, type HttpListenOptions } from './http/face.js';
 import { type ApiMetrics, apiMetrics } from './metrics.js';
 import { bootstrapNamespaces } from './namespaces.js';
-import { type RelayOptions, relayLogic } from './relay.js';
+import { type RelayHealth, type RelayOptions, relayLogic, relaySupervision } from './relay.js';
 import { requestWorker } from './requests.js';
 import type { Durability, Store } from './store/store.js';
 
@@ -42,6 +42,30 @@ export interface ApiServerOptions {
   readonly relay?: Partial<RelayOptions>;
   /** Also serve the Kubernetes REST API over HTTP here (port 0 picks a free one). */
   readonly http?: HttpListenOptions;
+  /** How long `stop` may take before it abandons what is still waiting (default 15 s). */
+  readonly stopGraceMs?: number;
+}
+
+/** The parts of a started replica. */
+interface ApiServerParts {
+  readonly id: string;
+  readonly handler: Handler;
+  readonly deps: ApiDeps;
+  readonly metrics: ApiMetrics;
+  readonly events: EventLog;
+  readonly durability: Durability;
+  readonly subjects: Subjects;
+  readonly system: ActorSystem;
+  readonly subscription: Subscription;
+  readonly bus: Bus;
+  readonly stopGraceMs: number;
+  readonly relayHealth: () => RelayHealth;
+}
+
+/** Readiness as `/readyz` reports it: one line per check, Kubernetes' verbose format. */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly checks: readonly { readonly name: string; readonly ok: boolean; readonly detail: string }[];
 }
 
 /** Raised when the store is not durable and the server was told to require it. */
@@ -52,19 +76,25 @@ export class NonDurableStoreError extends Error {
 /** One API server replica. */
 export class ApiServer {
   private face: HttpFace | undefined;
+  readonly id: string;
+  readonly handler: Handler;
+  readonly deps: ApiDeps;
+  readonly metrics: ApiMetrics;
+  readonly events: EventLog;
+  readonly durability: Durability;
+  readonly subjects: Subjects;
 
-  private constructor(
-    readonly id: string,
-    readonly handler: Handler,
-    readonly deps: ApiDeps,
-    readonly metrics: ApiMetrics,
-    readonly events: EventLog,
-    readonly durability: Durability,
-    readonly subjects: Subjects,
-    private readonly system: ActorSystem,
-    private readonly subscription: Subscription,
-    private readonly bus: Bus,
-  ) {}
+  private constructor(private readonly parts: ApiServerParts) {
+    ({
+      id: this.id,
+      handler: this.handler,
+      deps: this.deps,
+      metrics: this.metrics,
+      events: this.events,
+      durability: this.durability,
+      subjects: this.subjects,
+    } = parts);
+  }
 
   /** Starts a replica: checks the store, prepares the event log and default namespaces, serves. */
   static async start(options: ApiServerOptions): Promise<ApiServer> {
@@ -104,16 +134,43 @@ export class ApiServer {
     await bootstrapNamespaces(deps);
 
     const system = new ActorSystem({ clock: options.clock, log });
-    system.spawn('relay', () =>
-      relayLogic({
-        store: options.store,
-        log: events,
-        subjects,
-        faults: deps.faults,
-        owner: id,
-        ...(options.relay ? { options: options.relay } : {}),
-        metrics: { lag: metrics.outboxLag, relayed: metrics.outboxRelayed },
-      }),
+    let relayHealth: RelayHealth = { state: 'starting', pending: 0, oldestPendingAgeMs: 0 };
+    system.spawn(
+      'relay',
+      () =>
+        relayLogic({
+          store: options.store,
+          log: events,
+          subjects,
+          faults: deps.faults,
+          owner: id,
+          options: {
+            // Leave room for the subject, headers and envelope under the bus's payload limit.
+            maxEventBytes: Math.max(1024, Math.min(900 * 1024, options.bus.maxPayload - 64 * 1024)),
+            ...options.relay,
+          },
+          metrics: {
+            lag: metrics.outboxLag,
+            oldestPendingAge: metrics.outboxOldestPendingAge,
+            state: metrics.relayState,
+            relayed: metrics.outboxRelayed,
+            heals: metrics.relayHeals,
+          },
+          onReconnect: (listener) => {
+            const offBus = options.bus.onStatus((status) => {
+              if (status.type === 'reconnected') listener();
+            });
+            const offStore = options.store.onReconnect(listener);
+            return () => {
+              offBus();
+              offStore();
+            };
+          },
+          report: (health) => {
+            relayHealth = health;
+          },
+        }),
+      { policy: relaySupervision },
     );
     const pool = system.spawnPool('requests', () => requestWorker({ subjects, handler, limits }), {
       instances: options.workers ?? 64,
@@ -133,7 +190,7 @@ export class ApiServer {
     );
     await options.bus.flush();
     log.info({ subjects: subjects.apiAll() }, 'API server serving on the bus');
-    const server = new ApiServer(
+    const server = new ApiServer({
       id,
       handler,
       deps,
@@ -143,11 +200,23 @@ export class ApiServer {
       subjects,
       system,
       subscription,
-      options.bus,
-    );
+      bus: options.bus,
+      stopGraceMs: options.stopGraceMs ?? 15_000,
+      relayHealth: () => relayHealth,
+    });
     if (options.http) {
       server.face = await HttpFace.start(
-        { handler, events, subjects, clock: options.clock, log, metrics, registry: options.registry, limits },
+        {
+          handler,
+          events,
+          subjects,
+          clock: options.clock,
+          log,
+          metrics,
+          registry: options.registry,
+          limits,
+          readiness: () => server.readiness(),
+        },
         options.http,
       );
     }
@@ -159,15 +228,44 @@ export class ApiServer {
     return this.face?.url;
   }
 
+  /** What `/readyz` reports: the relay must be relaying (or standing by for another replica). */
+  readiness(): Readiness {
+    const relay = this.parts.relayHealth();
+    const lag = `${relay.pending} pending, oldest ${(relay.oldestPendingAgeMs / 1000).toFixed(1)} s`;
+    const ok = relay.state === 'leader' || relay.state === 'follower';
+    const detail =
+      relay.state === 'failing'
+        ? `failing: ${relay.lastError ?? 'unknown error'} (${lag})`
+        : `${relay.state} (${lag})`;
+    return { ready: ok, checks: [{ name: 'outbox-relay', ok, detail }] };
+  }
+
   /**
    * Stops serving: closes the HTTP face (ending its watches), leaves the queue group (NATS then
-   * routes requests to other replicas), answers every request already received, then stops the relay.
+   * routes requests to other replicas), answers every request already received, then stops the
+   * relay. With Redis or NATS down some of this can only wait: each step gets what is left of the
+   * grace period, and what is still waiting then is abandoned (and logged).
    */
   async stop(): Promise<void> {
-    await this.face?.close();
-    await this.subscription.drain();
-    await this.system.stop();
-    await this.bus.flush();
+    const { system, subscription, bus, stopGraceMs } = this.parts;
+    const until = Date.now() + stopGraceMs;
+    const step = async (what: string, work: () => Promise<void>) => {
+      const left = until - Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => {
+        timer = setTimeout(() => resolve('expired'), Math.max(0, left));
+      });
+      const outcome = await Promise.race([
+        work().catch((err: unknown) => this.deps.log.warn({ err }, `stop: ${what} failed`)),
+        expired,
+      ]);
+      clearTimeout(timer);
+      if (outcome === 'expired') this.deps.log.warn({ step: what }, 'stop: grace period over, not waiting');
+    };
+    await step('close HTTP face', async () => this.face?.close());
+    await step('drain API subscription', () => subscription.drain());
+    await step('stop actors', () => system.stop());
+    await step('flush bus', () => bus.flush());
     this.deps.log.info('API server stopped');
   }
 }

@@ -2,14 +2,16 @@
  * A watch served from the event log: the NATS transport runs it in the client, the HTTP face runs
  * it in the API server for `?watch=1`. Both therefore deliver exactly the same events.
  *
- * - From a resourceVersion: the log position is found by revision (`startForRevision`), and
- *   replays that are not newer than the requested revision, or than what was already delivered for
- *   the same object, are dropped (the relay may publish a few entries out of order after a fault).
- * - Without one: the current list is sent as synthetic ADDED events first, then changes from the
- *   list's revision, as Kubernetes does.
+ * - From a resourceVersion: the log position is found by revision (`startForRevision`); the log is
+ *   in strict revision order (the relay's appends are fenced), so everything after it is new.
+ * - Without one: the current list (a consistent snapshot, paged or not) is sent as synthetic ADDED
+ *   events first, then changes newer than the list's revision, as Kubernetes does.
  * - Selectors follow Kubernetes: an object that starts matching arrives as ADDED, one that stops
- *   matching as DELETED (events carry a summary of the previous version for this).
- * - A position older than the retained history ends the watch with an `Expired` ApiError.
+ *   matching as DELETED (events carry a summary of the previous version for this; events too large
+ *   for the bus carry the summaries of both versions, so they select exactly alike).
+ * - When the reader ends because entries it needed are gone (trimmed, or a log that lost its tail
+ *   or was reset), the watch resumes from the newest revision it handled if the log still reaches
+ *   back to it, and otherwise ends with an `Expired` ApiError: the client relists. Never a silent gap.
  */
 import type { EventLog, LogEntry } from '../../actors/kernel/bus/bus.js';
 import { LogExpiredError } from '../../actors/kernel/bus/bus.js';
@@ -18,9 +20,9 @@ import { TRUNCATED_HEADER, type WatchEvent } from '../api.js';
 import { badRequest, expired, notFound } from '../errors.js';
 import { type AnyObject, resourceByPlural } from '../resources/registry.js';
 import type { Subjects } from '../subjects.js';
-import { compileSelection, type SelectableSummary, selectEvent } from './selection.js';
+import { compileSelection, type SelectableSummary, type Selection, selectEvent } from './selection.js';
 import type { Watch, WatchHandler, WatchOptions } from './transport.js';
-import { entryRevision, RELAY_WINDOW, startForRevision } from './watch-position.js';
+import { entryRevision, startForRevision } from './watch-position.js';
 
 export interface LogWatchDeps {
   readonly log: EventLog;
@@ -38,6 +40,8 @@ interface StoredEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
   readonly object: AnyObject;
   readonly previous?: SelectableSummary;
+  /** Events too large for the bus: the labels and selectable fields of the object itself. */
+  readonly summary?: SelectableSummary;
 }
 
 /** Opens a watch over the event log; see the file comment for the guarantees. */
@@ -57,69 +61,45 @@ export async function watchLog(
     return chain;
   };
 
-  let floor: number;
+  // `newest`: the newest revision handled. Every later entry in the log is newer (strict order), so
+  // anything at or below it is a replay after a reader restart.
+  let newest: number;
   let startSeq: number;
-  let requiredSeq: number;
   if (
     options.resourceVersion !== undefined &&
     options.resourceVersion !== '' &&
     options.resourceVersion !== '0'
   ) {
-    floor = Number(options.resourceVersion);
-    if (!Number.isSafeInteger(floor) || floor < 0) {
+    newest = Number(options.resourceVersion);
+    if (!Number.isSafeInteger(newest) || newest < 0) {
       throw badRequest(
         `resourceVersion must be a revision number, got ${JSON.stringify(options.resourceVersion)}`,
       );
     }
-    const start = await startForRevision(deps.log, floor);
-    if (start.kind === 'expired') {
-      throw expired(`too old resource version: ${floor} (${start.oldestRevision - 1})`);
-    }
-    startSeq = start.startSeq;
-    requiredSeq = start.requiredSeq;
+    startSeq = await startFrom(deps.log, newest);
   } else {
     // Take the log position before the snapshot: everything after the list's revision is at or
     // after this position, so nothing falls between the list and the watch.
     const info = await deps.log.info();
     const snapshot = await deps.list(options);
-    floor = Number(snapshot.resourceVersion);
-    startSeq = Math.max(info.firstSeq, info.lastSeq + 1 - RELAY_WINDOW);
-    requiredSeq = info.lastSeq + 1;
+    newest = Number(snapshot.resourceVersion);
+    startSeq = info.lastSeq + 1;
     for (const object of snapshot.items) await emit({ type: 'ADDED', object });
   }
 
-  const lastByKey = new Map<string, number>();
-  let newest = floor;
-
   const onEntry = async (entry: LogEntry) => {
     const revision = entryRevision(entry.headers);
-    if (revision === undefined || revision <= floor) return;
+    if (revision === undefined || revision <= newest) return;
+    newest = revision;
     const event = JSON.parse(new TextDecoder().decode(entry.data)) as StoredEvent;
-    const meta = event.object.metadata;
-    const key = `${meta.namespace ?? ''}/${meta.name}`;
-    if ((lastByKey.get(key) ?? 0) >= revision) return; // a replay, or older than what was delivered
-    lastByKey.set(key, revision);
-    newest = Math.max(newest, revision);
-    prune(lastByKey, newest);
-    let object = event.object;
-    if (entry.headers?.get(TRUNCATED_HEADER) && event.type !== 'DELETED') {
-      const current = await deps.get(type.plural, meta.namespace ?? '', meta.name ?? '');
-      if (!current) return; // deleted since: its DELETED event follows
-      object = current;
-    }
-    const selected = selectEvent(selection, event.type, object, event.previous);
-    if (selected) await emit({ type: selected, object });
+    const out = entry.headers?.get(TRUNCATED_HEADER)
+      ? await truncated(deps, selection, event)
+      : selected(selection, event, event.object);
+    if (out) await emit(out);
   };
 
-  // `needed`: the first entry this watch cannot do without. Entries before it were delivered, or
-  // are only possible replays from the reordering window, so losing them to trimming is harmless.
-  let needed = requiredSeq;
-  const track = async (entry: LogEntry) => {
-    await onEntry(entry);
-    needed = Math.max(needed, entry.seq + 1);
-  };
   const filter = filterFor(deps.subjects, options, selection.exact);
-  let reader = await deps.log.read(track, { filter, startSeq });
+  let reader = await deps.log.read(onEntry, { filter, startSeq });
   let closedByOwner = false;
 
   let bookmarkTimer: { cancel(): void } | undefined;
@@ -141,9 +121,15 @@ export async function watchLog(
     for (;;) {
       const err = await reader.closed;
       if (!(err instanceof LogExpiredError) || closedByOwner) return err;
-      const info = await deps.log.info();
-      if (info.firstSeq > needed) return expired(`too old resource version: ${newest} (${err.firstSeq})`);
-      reader = await deps.log.read(track, { filter, startSeq: needed }); // nothing needed was lost
+      // The reader lost its place (trimmed, or the log lost or reset entries): find it again by
+      // revision; if the log no longer reaches back to it, the client must relist.
+      let from: number;
+      try {
+        from = await startFrom(deps.log, newest);
+      } catch (failure) {
+        return failure instanceof Error ? failure : err;
+      }
+      reader = await deps.log.read(onEntry, { filter, startSeq: from });
     }
   })().finally(() => bookmarkTimer?.cancel());
   return {
@@ -154,6 +140,46 @@ export async function watchLog(
     },
     closed,
   };
+}
+
+/** The first log position newer than `revision`; throws Expired when the log no longer reaches it. */
+async function startFrom(log: EventLog, revision: number): Promise<number> {
+  const start = await startForRevision(log, revision);
+  if (start.kind === 'expired') {
+    throw expired(`too old resource version: ${revision} (${start.oldestRevision - 1})`);
+  }
+  return start.startSeq;
+}
+
+/** An event as a selection reads it (see `selectEvent`), carrying `object`. */
+function selected(selection: Selection, event: StoredEvent, object: AnyObject): WatchEvent | undefined {
+  const type = selectEvent(selection, event.type, object, event.previous);
+  return type ? { type, object } : undefined;
+}
+
+/**
+ * An event whose object was too large for the bus. It carries the summaries of both versions, so
+ * the selection decides exactly as for a small event; only a delivered ADDED or MODIFIED fetches the
+ * object (a DELETED delivers the reference with its labels: the object itself is gone).
+ */
+async function truncated(
+  deps: LogWatchDeps,
+  selection: Selection,
+  event: StoredEvent,
+): Promise<WatchEvent | undefined> {
+  const reference = event.object;
+  const summary = event.summary ?? { labels: reference.metadata.labels, fields: {} };
+  const now = selection.everything || selection.matchesSummary(summary);
+  const before = event.previous ? selection.everything || selection.matchesSummary(event.previous) : now;
+  let type: WatchEvent['type'] | undefined;
+  if (event.type !== 'MODIFIED') type = now ? event.type : undefined;
+  else type = now && before ? 'MODIFIED' : now ? 'ADDED' : before ? 'DELETED' : undefined;
+  if (type === undefined) return undefined;
+  if (type === 'DELETED') return { type, object: reference };
+  const meta = reference.metadata;
+  const current = await deps.get(selection.type.plural, meta.namespace ?? '', meta.name ?? '');
+  if (!current) return undefined; // deleted since: its DELETED event follows
+  return { type, object: current };
 }
 
 /** The narrowest subject filter the options allow: namespace, name, and (pods) node. */
@@ -173,14 +199,4 @@ function filterFor(
     ...(name !== undefined ? { name } : {}),
     ...(node !== undefined ? { node } : {}),
   });
-}
-
-/**
- * Forgets per-object revisions too old to matter: an out-of-order entry is at most RELAY_WINDOW
- * places late, so revisions far below the newest one can no longer be replayed.
- */
-function prune(lastByKey: Map<string, number>, newest: number): void {
-  if (lastByKey.size < 50_000) return;
-  const horizon = newest - 4 * RELAY_WINDOW;
-  for (const [key, revision] of lastByKey) if (revision < horizon) lastByKey.delete(key);
 }

@@ -34,6 +34,11 @@ export interface HttpListenOptions {
 export interface HttpFaceDeps extends Omit<WatchContext, 'bookmarkMs'> {
   readonly registry: Registry;
   readonly limits: Limits;
+  /** The replica's readiness checks, for `/readyz` (absent: always ready). */
+  readonly readiness?: () => {
+    readonly ready: boolean;
+    readonly checks: readonly { readonly name: string; readonly ok: boolean; readonly detail: string }[];
+  };
 }
 
 /** A listening HTTP face; `close()` ends watches, finishes requests in hand and stops listening. */
@@ -154,9 +159,21 @@ export class HttpFace {
         return sendJson(res, 200, rootPaths());
       case 'version':
         return sendJson(res, 200, this.version);
-      case 'health':
-        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
-        return void res.end('ok');
+      case 'health': {
+        // Liveness (`/healthz`, `/livez`) never depends on Redis or NATS; readiness does.
+        const readiness = route.check === 'readyz' ? this.deps.readiness?.() : undefined;
+        const verbose = new URL(req.url ?? '/', 'http://skiff').searchParams.has('verbose');
+        if (!readiness || (readiness.ready && !verbose)) {
+          res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+          return void res.end('ok');
+        }
+        // Kubernetes' verbose format: one `[+]name ok` / `[-]name failed: why` line per check.
+        const lines = readiness.checks.map(
+          (c) => `[${c.ok ? '+' : '-'}]${c.name} ${c.ok ? 'ok' : 'failed'}: ${c.detail}`,
+        );
+        res.writeHead(readiness.ready ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        return void res.end(`${lines.join('\n')}\nreadyz check ${readiness.ready ? 'passed' : 'failed'}\n`);
+      }
       case 'metrics': {
         const text = await this.deps.registry.metrics();
         res.writeHead(200, { 'Content-Type': this.deps.registry.contentType });

@@ -15,7 +15,8 @@ import { type ResourceType, resourceTypes } from '../../../protocol/resources/re
 
 /** What a request path addresses. */
 export type Route =
-  | { readonly kind: 'root' | 'version' | 'health' | 'metrics' | 'apiVersions' | 'groupList' }
+  | { readonly kind: 'root' | 'version' | 'metrics' | 'apiVersions' | 'groupList' }
+  | { readonly kind: 'health'; readonly check: 'healthz' | 'readyz' | 'livez' }
   | { readonly kind: 'group'; readonly group: string }
   | { readonly kind: 'resourceList'; readonly group: string; readonly version: string }
   | { readonly kind: 'openapiRoot' }
@@ -52,6 +53,10 @@ export function typesOf(group: string, version: string): readonly ResourceType[]
 
 const HEALTH = new Set(['healthz', 'readyz', 'livez']);
 
+function isHealth(segment: string): segment is 'healthz' | 'readyz' | 'livez' {
+  return HEALTH.has(segment);
+}
+
 /** Parses a URL path; undefined when nothing is served there (the caller answers 404). */
 export function parsePath(pathname: string): Route | undefined {
   const segments = splitPath(pathname);
@@ -60,12 +65,12 @@ export function parsePath(pathname: string): Route | undefined {
   if (first === undefined) return { kind: 'root' };
   if (segments.length === 1) {
     if (first === 'version') return { kind: 'version' };
-    if (HEALTH.has(first)) return { kind: 'health' };
+    if (isHealth(first)) return { kind: 'health', check: first };
     if (first === 'metrics') return { kind: 'metrics' };
     if (first === 'api') return { kind: 'apiVersions' };
     if (first === 'apis') return { kind: 'groupList' };
   }
-  if (HEALTH.has(first) && segments.length === 2) return { kind: 'health' }; // `/readyz/ping` and friends
+  if (isHealth(first) && segments.length === 2) return { kind: 'health', check: first }; // `/readyz/ping` and friends
   if (first === 'openapi' && second === 'v3') return openapiRoute(third, rest);
   if (first === 'api' && second !== undefined) {
     if (!served('', second)) return undefined;

@@ -5,8 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListResult, ObjectKey, Store, StoredObject } from './store.js';
 
+/** Settings a contract test needs to make small (they default to the store's own). */
+export interface StoreFactoryOptions {
+  readonly outboxRetain?: number;
+}
+
 /** A fresh, empty store and a way to dispose of it. */
-export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
+export type StoreFactory = (
+  options?: StoreFactoryOptions,
+) => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
 function cm(namespace: string, name: string, data: Record<string, string> = {}): StoredObject {
   return {
@@ -23,8 +30,44 @@ function pod(namespace: string, name: string, node: string): StoredObject {
 
 const key = (resource: string, namespace: string, name: string): ObjectKey => ({ resource, namespace, name });
 
+/** Outbox retention: acknowledged entries are kept up to a bound, unacknowledged ones always. */
+function describeOutboxRetention(name: string, factory: StoreFactory): void {
+  describe(`Store contract: ${name} outbox retention`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, cleanup } = await factory({ outboxRetain: 3 }));
+    });
+    afterAll(async () => {
+      await cleanup();
+    });
+
+    it('keeps the newest acknowledged entries and every pending one', async () => {
+      expect(await store.acquireRelayLease('relay', 60_000)).toBe(true);
+      const revisions: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const r = await store.create(key('configmaps', 'ret', `c${i}`), cm('ret', `c${i}`));
+        if (r.ok) revisions.push(r.revision);
+      }
+      const all = await store.readOutbox('', 100, 0);
+      expect(all.map((e) => e.revision)).toEqual(revisions);
+      const acked = all[5] as (typeof all)[number];
+      expect(await store.ackOutbox('relay', acked, 6)).toBe(true);
+      const kept = await store.readOutbox('', 100, 0);
+      // three acknowledged (revisions 3..5 of 0..5) and the two pending ones
+      expect(kept.map((e) => e.revision)).toEqual(revisions.slice(3));
+      expect(await store.outboxState()).toMatchObject({
+        cursor: acked.id,
+        pending: 2,
+        oldestRevision: revisions[3],
+      });
+    });
+  });
+}
+
 /** Registers the contract suite for one store implementation. */
 export function describeStoreContract(name: string, factory: StoreFactory): void {
+  describeOutboxRetention(name, factory);
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
@@ -134,7 +177,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
     it('appends one outbox entry per write, in revision order, until acknowledged', async () => {
       const n = ns();
-      const start = await store.outboxCursor();
+      expect(await store.acquireRelayLease('relay-a', 60_000)).toBe(true);
+      const start = (await store.outboxState()).cursor;
       const before = await store.readOutbox(start, 100_000, 0);
       const from = before.at(-1)?.id ?? start;
       const k = key('configmaps', n, 'a');
@@ -157,18 +201,43 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(entries[2]?.key).toEqual(k);
       expect(entries.map((e) => e.previousJson)).toEqual(['', '{"fields":{"metadata.name":"a"}}', '']);
       expect(JSON.parse(entries[2]?.objectJson ?? '{}').metadata.resourceVersion).toBe(String(d.revision));
-      const last = entries.at(-1)?.id ?? '';
-      await store.ackOutbox(last);
-      expect(await store.outboxCursor()).toBe(last);
-      expect(await store.readOutbox(last, 100, 0)).toEqual([]);
+      const last = entries.at(-1) as (typeof entries)[number];
+      const pending = (await store.outboxState()).pending;
+      expect(pending).toBeGreaterThanOrEqual(3);
+      // only the relay lease holder moves the cursor
+      expect(await store.ackOutbox('relay-b', last, pending)).toBe(false);
+      expect((await store.outboxState()).cursor).toBe(start);
+      expect(await store.ackOutbox('relay-a', last, pending)).toBe(true);
+      expect(await store.outboxState()).toMatchObject({
+        cursor: last.id,
+        cursorRevision: d.revision,
+        pending: 0,
+        oldestPendingAgeMs: 0,
+      });
+      expect(await store.readOutbox(last.id, 100, 0)).toEqual([]);
       // acknowledging an older id never moves the cursor back
-      await store.ackOutbox(entries[0]?.id ?? '');
-      expect(await store.outboxCursor()).toBe(last);
+      await store.ackOutbox('relay-a', entries[0] as (typeof entries)[number], 0);
+      expect((await store.outboxState()).cursor).toBe(last.id);
+      // acknowledged entries are kept (up to outboxRetain) for republishing a lost log tail
+      const retained = await store.readOutbox('', 100_000, 0);
+      expect(retained.map((e) => e.revision)).toEqual(expect.arrayContaining([c.revision, d.revision]));
+      await store.releaseRelayLease('relay-a');
+    });
+
+    it('reports pending entries and the age of the oldest', async () => {
+      const n = ns();
+      const before = await store.outboxState();
+      await store.create(key('configmaps', n, 'p'), cm(n, 'p'));
+      const after = await store.outboxState();
+      expect(after.pending).toBe(before.pending + 1);
+      expect(after.oldestPendingAgeMs).toBeGreaterThanOrEqual(0);
+      expect(after.oldestRevision).toBeGreaterThan(0);
     });
 
     it('wakes a blocked outbox reader when a write lands', async () => {
       const n = ns();
-      const cursor = (await store.readOutbox(await store.outboxCursor(), 100_000, 0)).at(-1)?.id ?? '';
+      const cursor =
+        (await store.readOutbox((await store.outboxState()).cursor, 100_000, 0)).at(-1)?.id ?? '';
       const waiting = store.readOutbox(cursor, 10, 5_000);
       await store.create(key('configmaps', n, 'late'), cm(n, 'late'));
       const entries = await waiting;

@@ -159,20 +159,49 @@ export interface Store {
   revision(): Promise<number>;
   /** Raises the revision to at least `floor` (after an event log that is ahead of the store). */
   raiseRevision(floor: number): Promise<number>;
-  /** Outbox entries after `afterId` ('' = from the oldest), at most `limit`, waiting up to `blockMs`. */
+  /**
+   * Retained outbox entries after `afterId` ('' = from the oldest retained, acknowledged or not), at
+   * most `limit`, waiting up to `blockMs` for one to arrive.
+   */
   readOutbox(afterId: string, limit: number, blockMs: number): Promise<OutboxEntry[]>;
-  /** Marks every entry up to and including `id` as published, and trims them. */
-  ackOutbox(id: string): Promise<void>;
-  /** Where the relay stopped: the id of the last acknowledged outbox entry ('' when none). */
-  outboxCursor(): Promise<string>;
-  /** Number of entries not yet acknowledged. */
-  outboxLength(): Promise<number>;
+  /**
+   * Marks every entry up to and including `entry` as published, if `owner` holds the relay lease
+   * (false otherwise: a relay that lost its lease cannot move the cursor). `count` is how many of
+   * them were not acknowledged before. Acknowledged entries are kept, the newest
+   * `outboxRetain` of them, so a relay can republish a tail the event log lost.
+   */
+  ackOutbox(owner: string, entry: Pick<OutboxEntry, 'id' | 'revision'>, count: number): Promise<boolean>;
+  /** Where the relay stands in the outbox (one round trip). */
+  outboxState(): Promise<OutboxState>;
   /** Takes or renews the relay lease for `owner`; true when `owner` holds it now. */
   acquireRelayLease(owner: string, ttlMs: number): Promise<boolean>;
   releaseRelayLease(owner: string): Promise<void>;
   durability(): Promise<Durability>;
+  /**
+   * Calls `listener` each time the store's connection comes back after a loss (never for an
+   * embedded store); returns a function that removes it. A store that was down may have restarted
+   * with less than it had, so the relay checks the event log against it again.
+   */
+  onReconnect(listener: () => void): () => void;
   close(): Promise<void>;
 }
+
+/** The relay's position in the outbox, and what is waiting behind it. */
+export interface OutboxState {
+  /** Id of the last acknowledged entry ('' when none). */
+  readonly cursor: string;
+  /** Revision of that entry (0 when none). */
+  readonly cursorRevision: number;
+  /** Entries committed and not yet acknowledged: the relay's lag. */
+  readonly pending: number;
+  /** How long the oldest unacknowledged entry has waited, in ms (0 when none). */
+  readonly oldestPendingAgeMs: number;
+  /** Revision of the oldest retained entry, acknowledged or not (0 when the outbox is empty). */
+  readonly oldestRevision: number;
+}
+
+/** How many acknowledged outbox entries a store keeps for republishing (default). */
+export const DEFAULT_OUTBOX_RETAIN = 10_000;
 
 /** The `namespace/name` string keys sort and paginate by. */
 export function keyString(key: Pick<ObjectKey, 'namespace' | 'name'>): string {

@@ -185,6 +185,13 @@ export interface EventLog {
   consume(name: string, handler: ConsumeHandler, options?: ConsumeOptions): Promise<LogReader>;
   /** Removes every entry (tests and `skiff up --reset`). */
   purge(): Promise<void>;
+  /**
+   * Starts the log again, empty and numbered from 1, with the same configuration, as a deleted and
+   * re-created JetStream stream: every reader ends with `LogExpiredError` (even one that was waiting
+   * at the end, which a purge would not disturb) and durable consumers are removed. For a writer
+   * that found a hole in what the log holds: nobody may read across it.
+   */
+  reset(): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

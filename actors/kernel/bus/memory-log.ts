@@ -189,6 +189,17 @@ export class MemoryEventLog implements EventLog {
     this.remove(this.entries.length - this.head);
   }
 
+  async reset(): Promise<void> {
+    this.host.ensureOpen();
+    this.entries = [];
+    this.head = 0;
+    this.lastSeq = 0;
+    this.ids.clear();
+    for (const reader of [...this.readers]) reader.fail(new LogExpiredError(reader.position, 1));
+    for (const durable of this.durables.values()) durable.close(new BusError(`log ${this.name} was reset`));
+    this.durables.clear();
+  }
+
   /** Stops every reader because the bus closed. */
   closeReaders(reason: Error): void {
     for (const reader of [...this.readers]) reader.fail(reason);

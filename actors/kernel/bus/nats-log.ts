@@ -153,6 +153,16 @@ export class NatsEventLog implements EventLog {
     return NatsConsumerMember.open(this.host, this.name, name, handler, resolved);
   }
 
+  async reset(): Promise<void> {
+    try {
+      const { config } = await this.host.jsm.streams.info(this.name);
+      await this.host.jsm.streams.delete(this.name);
+      await this.host.jsm.streams.add(config);
+    } catch (err) {
+      throw jetStreamError(err, `reset log ${this.name}`, this.host.jsTimeoutMs);
+    }
+  }
+
   async purge(): Promise<void> {
     try {
       await this.host.jsm.streams.purge(this.name);

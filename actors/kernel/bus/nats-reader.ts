@@ -24,6 +24,14 @@
  * reconnect, where this reader recreates the consumer itself from the last received sequence + 1, so
  * that entries lost in flight come again at once instead of at the next entry's sequence mismatch.
  *
+ * Continuity across a reconnect. NATS 2.9 acknowledges before fsync, so a server that crashed can
+ * come back without its newest entries and hand their sequence numbers to new ones; the server also
+ * clamps a start beyond its end back to it. A reader resuming by sequence would then drop new entries
+ * as already seen. So after every reconnect, before resuming, the reader checks that the stream is
+ * the one it was reading and that the entry it received last is still there, unchanged (subject and
+ * bytes: a writer that republishes the same entries at the same positions, as Skiff's relay does,
+ * passes). Otherwise it ends with `LogExpiredError` and its owner finds its place again by content.
+ *
  * Conservative by design: a filtered reader may be expired when only non-matching entries were
  * trimmed. A false expiry costs the caller a relist; a missed gap is a correctness bug. Individual
  * message deletions (Skiff never makes them) are not detected. Entries received before a failure are
@@ -79,6 +87,8 @@ export class NatsLogReader implements LogReader {
   private verified: number;
   /** The newest stream sequence received: where a recreated consumer resumes. */
   private lastReceivedSeq: number;
+  /** The entry at lastReceivedSeq, to prove after a reconnect that the log did not change under it. */
+  private lastReceived: LogEntry | undefined;
   private lastDeliverySeq = 0;
   private lastDeliveryConsumer = '';
   private currentConsumer = '';
@@ -245,6 +255,11 @@ export class NatsLogReader implements LogReader {
       do {
         this.restartAgain = false;
         await this.dropConsumer();
+        const diverged = await this.checkContinuity();
+        if (diverged) {
+          this.fail(diverged);
+          return;
+        }
         const failure = await this.openConsumer(this.lastReceivedSeq + 1, { retry: true });
         if (failure) {
           this.fail(failure);
@@ -259,6 +274,34 @@ export class NatsLogReader implements LogReader {
       this.fail(asError(err));
     } finally {
       this.restarting = false;
+    }
+  }
+
+  /**
+   * After a reconnect: the error that must end the reader when the stream is not the one it was
+   * reading (deleted and created again), or the entry it received last is gone or different (the
+   * server lost its tail and reused the sequence). Trimming is left to `openConsumer`.
+   */
+  private async checkContinuity(): Promise<LogExpiredError | undefined> {
+    const check = await this.freshCheck();
+    if (check instanceof Error) return undefined; // the reader is ending anyway
+    const expiredAt = () => new LogExpiredError(this.lastReceivedSeq + 1, check.firstSeq);
+    if (check.replaced) return expiredAt();
+    const last = this.lastReceived;
+    if (!last || last.seq < check.firstSeq) return undefined;
+    try {
+      const stored = await this.host.jsm.streams.getMessage(this.stream, { seq: last.seq });
+      const same = stored && stored.subject === last.subject && Buffer.from(stored.data).equals(last.data);
+      if (same) return undefined;
+      this.host.logger.warn(
+        { stream: this.stream, seq: last.seq },
+        'log reader: the log changed under its position (lost tail after a server crash): expiring',
+      );
+      return expiredAt();
+    } catch (err) {
+      if (isStreamNotFound(err)) return expiredAt();
+      this.host.logger.warn({ err, stream: this.stream }, 'log reader: continuity check failed, expiring');
+      return expiredAt();
     }
   }
 
@@ -337,7 +380,6 @@ export class NatsLogReader implements LogReader {
   private receive(msg: JsMsg): void {
     if (this.halted) return;
     const receipt = ++this.receipts;
-    this.lastReceivedSeq = Math.max(this.lastReceivedSeq, msg.seq);
     this.lastDeliverySeq = msg.info.deliverySequence;
     this.lastDeliveryConsumer = msg.info.consumer;
     const entry: LogEntry = {
@@ -347,6 +389,10 @@ export class NatsLogReader implements LogReader {
       headers: fromNatsHeaders(msg.headers, true),
       time: msg.time.getTime(),
     };
+    if (msg.seq >= this.lastReceivedSeq) {
+      this.lastReceivedSeq = msg.seq;
+      this.lastReceived = entry;
+    }
     this.enqueue({ kind: 'entry', entry, receipt });
   }
 

@@ -179,25 +179,72 @@ for i = 1, #items do out[#out + 1] = items[i] end
 return out
 `;
 
-/**
- * ackOutbox: advances the relay cursor (never backwards) and trims what it passed.
- *
- * KEYS: 1 cursor, 2 outbox stream
- * ARGV: 1 acknowledged id (`ms-seq`)
- */
-export const ACK_SCRIPT = `
+const STREAM_ID_ORDER = `
 local function newer(a, b)
   local am, as = string.match(a, '^(%d+)-(%d+)$')
   local bm, bs = string.match(b, '^(%d+)-(%d+)$')
   am = tonumber(am); as = tonumber(as); bm = tonumber(bm); bs = tonumber(bs)
   return am > bm or (am == bm and as > bs)
 end
-local current = redis.call('GET', KEYS[1])
-if current and not newer(ARGV[1], current) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1])
-local ms, seq = string.match(ARGV[1], '^(%d+)-(%d+)$')
-redis.call('XTRIM', KEYS[2], 'MINID', ms .. '-' .. (tonumber(seq) + 1))
+`;
+
+/**
+ * ackOutbox: advances the relay cursor (never backwards), only for the relay lease holder, and
+ * trims acknowledged entries past the newest `retain` (kept so a lost log tail can be republished).
+ *
+ * KEYS: 1 ack hash (id, rev, acked = acknowledged entries still retained), 2 outbox stream, 3 relay lease
+ * ARGV: 1 owner, 2 acknowledged id (`ms-seq`), 3 its revision, 4 entries newly acknowledged, 5 retain
+ * Returns 1 when moved, 0 when the cursor was already there or past it, -1 when `owner` holds no lease.
+ */
+export const ACK_SCRIPT = `${STREAM_ID_ORDER}
+if redis.call('GET', KEYS[3]) ~= ARGV[1] then return -1 end
+local current = redis.call('HGET', KEYS[1], 'id')
+if current and not newer(ARGV[2], current) then return 0 end
+redis.call('HSET', KEYS[1], 'id', ARGV[2], 'rev', ARGV[3])
+local acked = redis.call('HINCRBY', KEYS[1], 'acked', ARGV[4])
+local len = redis.call('XLEN', KEYS[2])
+if acked > len then acked = len; redis.call('HSET', KEYS[1], 'acked', len) end
+local excess = acked - tonumber(ARGV[5])
+if excess > 0 then
+  -- Acknowledged entries are the oldest ones, so trimming the stream's head removes only them.
+  redis.call('XTRIM', KEYS[2], 'MAXLEN', len - excess)
+  redis.call('HINCRBY', KEYS[1], 'acked', -excess)
+end
 return 1
+`;
+
+/**
+ * outboxState: the relay's position and lag, in one step.
+ *
+ * KEYS: 1 ack hash, 2 outbox stream
+ * Returns {cursor id or '', cursor revision, pending, oldest pending age ms, oldest retained revision}.
+ */
+export const OUTBOX_STATE_SCRIPT = `
+local cursor = redis.call('HGET', KEYS[1], 'id') or ''
+local rev = tonumber(redis.call('HGET', KEYS[1], 'rev') or '0')
+local acked = tonumber(redis.call('HGET', KEYS[1], 'acked') or '0')
+local len = redis.call('XLEN', KEYS[2])
+local pending = math.max(0, len - acked)
+local age = 0
+if pending > 0 then
+  local from = '-'
+  if cursor ~= '' then from = '(' .. cursor end
+  local first = redis.call('XRANGE', KEYS[2], from, '+', 'COUNT', 1)[1]
+  if first then
+    local ms = tonumber(string.match(first[1], '^(%d+)-'))
+    local now = redis.call('TIME')
+    age = math.max(0, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - ms)
+  end
+end
+local oldest = 0
+local head = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
+if head then
+  local fields = head[2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'r' then oldest = tonumber(fields[i + 1]) end
+  end
+end
+return {cursor, rev, pending, age, oldest}
 `;
 
 /**

@@ -6,6 +6,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import {
+  DEFAULT_OUTBOX_RETAIN,
   DEFAULT_TOMBSTONE_LIMIT,
   type DeleteOptions,
   type Durability,
@@ -16,6 +17,7 @@ import {
   type ListResult,
   type ObjectKey,
   type OutboxEntry,
+  type OutboxState,
   type Store,
   type StoredObject,
   StoreUnavailableError,
@@ -30,6 +32,7 @@ import {
   ACK_SCRIPT,
   LEASE_SCRIPT,
   LIST_SCRIPT,
+  OUTBOX_STATE_SCRIPT,
   RAISE_SCRIPT,
   RELEASE_SCRIPT,
   WRITE_SCRIPT,
@@ -46,11 +49,20 @@ export interface RedisStoreOptions {
   readonly log: Logger;
   /** Extra ioredis options (tests: connect timeouts). */
   readonly redisOptions?: RedisOptions;
+  /** Acknowledged outbox entries kept for republishing (default DEFAULT_OUTBOX_RETAIN). */
+  readonly outboxRetain?: number;
+  /**
+   * How long any command may take before it fails with StoreUnavailableError (default 5 s). A
+   * blocking outbox read gets this on top of its blocking time.
+   */
+  readonly commandTimeoutMs?: number;
   /** Deletion tombstones kept per resource for continue pages (default DEFAULT_TOMBSTONE_LIMIT). */
   readonly tombstoneLimit?: number;
 }
 
 type ScriptReply = [string, number];
+
+const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 
 /**
  * Connections: `cmd` for every ordinary command (auto-pipelined), `blocking` only for the relay's
@@ -61,6 +73,9 @@ export class RedisStore implements Store {
   private readonly cmd: Redis;
   private blocking: Redis | undefined;
   private readonly tag: string;
+  private readonly reconnectListeners = new Set<() => void>();
+  private everReady = false;
+  private closing = false;
 
   private constructor(private readonly options: RedisStoreOptions) {
     this.tag = `{${options.prefix}}`;
@@ -68,10 +83,15 @@ export class RedisStore implements Store {
     this.cmd.on('error', (err: Error) => options.log.warn({ err: err.message }, 'redis connection error'));
     this.cmd.defineCommand('skiffWrite', { numberOfKeys: 10, lua: WRITE_SCRIPT });
     this.cmd.defineCommand('skiffList', { numberOfKeys: 6, lua: LIST_SCRIPT });
-    this.cmd.defineCommand('skiffAck', { numberOfKeys: 2, lua: ACK_SCRIPT });
+    this.cmd.defineCommand('skiffAck', { numberOfKeys: 3, lua: ACK_SCRIPT });
+    this.cmd.defineCommand('skiffOutboxState', { numberOfKeys: 2, lua: OUTBOX_STATE_SCRIPT });
     this.cmd.defineCommand('skiffRaise', { numberOfKeys: 1, lua: RAISE_SCRIPT });
     this.cmd.defineCommand('skiffLease', { numberOfKeys: 1, lua: LEASE_SCRIPT });
     this.cmd.defineCommand('skiffRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    this.cmd.on('ready', () => {
+      if (this.everReady) for (const listener of this.reconnectListeners) listener();
+      this.everReady = true;
+    });
   }
 
   /** Connects and waits until Redis answers. */
@@ -183,28 +203,70 @@ export class RedisStore implements Store {
   }
 
   async readOutbox(afterId: string, limit: number, blockMs: number): Promise<OutboxEntry[]> {
-    this.blocking ??= await this.openBlocking();
+    const blocking = await this.blockingConnection();
     const args: (string | number)[] = ['COUNT', limit];
     if (blockMs > 0) args.push('BLOCK', blockMs);
     args.push('STREAMS', this.k('outbox'), afterId || '0-0');
-    const blocking = this.blocking;
-    const reply = (await this.io('readOutbox', () => blocking.call('XREAD', ...args))) as
-      | [string, [string, string[]][]][]
-      | null;
-    if (!reply) return [];
-    return (reply[0]?.[1] ?? []).map(([id, fields]) => outboxEntry(id, fields));
+    // ioredis leaves a command that was in flight when its connection dropped unsettled forever
+    // (with autoResend off, which a blocking read needs). So the read races the connection's close
+    // and a deadline, and a connection that failed either way is thrown away, never reused.
+    let settle: ((err: Error) => void) | undefined;
+    const lost = new Promise<never>((_, reject) => {
+      settle = reject;
+    });
+    const onClose = () => settle?.(new Error('connection closed during a blocking read'));
+    blocking.once('close', onClose);
+    const timer = setTimeout(
+      () => settle?.(new Error(`no reply within ${blockMs + this.commandTimeoutMs} ms`)),
+      blockMs + this.commandTimeoutMs,
+    );
+    try {
+      const reply = (await this.io('readOutbox', () =>
+        Promise.race([blocking.call('XREAD', ...args), lost]),
+      )) as [string, [string, string[]][]][] | null;
+      if (!reply) return [];
+      return (reply[0]?.[1] ?? []).map(([id, fields]) => outboxEntry(id, fields));
+    } catch (err) {
+      this.dropBlocking(blocking);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      blocking.off('close', onClose);
+    }
   }
 
-  async ackOutbox(id: string): Promise<void> {
-    await this.run('skiffAck', [this.k('outbox', 'cursor'), this.k('outbox'), id]);
+  async ackOutbox(
+    owner: string,
+    entry: Pick<OutboxEntry, 'id' | 'revision'>,
+    count: number,
+  ): Promise<boolean> {
+    const moved = Number(
+      await this.run('skiffAck', [
+        this.k('outbox', 'ack'),
+        this.k('outbox'),
+        this.k('relay'),
+        owner,
+        entry.id,
+        String(entry.revision),
+        String(count),
+        String(this.options.outboxRetain ?? DEFAULT_OUTBOX_RETAIN),
+      ]),
+    );
+    return moved >= 0;
   }
 
-  async outboxCursor(): Promise<string> {
-    return (await this.io('outboxCursor', () => this.cmd.get(this.k('outbox', 'cursor')))) ?? '';
-  }
-
-  async outboxLength(): Promise<number> {
-    return this.io('outboxLength', () => this.cmd.xlen(this.k('outbox')));
+  async outboxState(): Promise<OutboxState> {
+    const [cursor, cursorRevision, pending, age, oldest] = (await this.run('skiffOutboxState', [
+      this.k('outbox', 'ack'),
+      this.k('outbox'),
+    ])) as [string, number, number, number, number];
+    return {
+      cursor,
+      cursorRevision: Number(cursorRevision),
+      pending: Number(pending),
+      oldestPendingAgeMs: Number(age),
+      oldestRevision: Number(oldest),
+    };
   }
 
   async acquireRelayLease(owner: string, ttlMs: number): Promise<boolean> {
@@ -219,26 +281,62 @@ export class RedisStore implements Store {
     try {
       const [, appendonly] = (await this.cmd.config('GET', 'appendonly')) as [string, string];
       const [, fsync] = (await this.cmd.config('GET', 'appendfsync')) as [string, string];
-      const durable = appendonly === 'yes' && fsync === 'always';
-      return { durable, detail: `appendonly=${appendonly} appendfsync=${fsync}` };
+      const [, policy] = (await this.cmd.config('GET', 'maxmemory-policy')) as [string, string];
+      // An evicting policy drops keys under memory pressure: acknowledged objects with `allkeys-*`,
+      // and with `volatile-*` every key that has a TTL (Skiff's relay lease has one).
+      const evicting = policy !== 'noeviction';
+      const durable = appendonly === 'yes' && fsync === 'always' && !evicting;
+      return {
+        durable,
+        detail: `appendonly=${appendonly} appendfsync=${fsync} maxmemory-policy=${policy}${evicting ? ' (evicts keys)' : ''}`,
+      };
     } catch (err) {
       // Managed Redis often disables CONFIG: report it as unknown, which is not durable.
       return { durable: false, detail: `cannot read persistence settings: ${(err as Error).message}` };
     }
   }
 
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
-    this.blocking?.disconnect();
+    this.closing = true;
+    if (this.blocking) this.dropBlocking(this.blocking);
+    // QUIT waits for a reply: with Redis down it would wait for the command timeout.
+    if (this.cmd.status !== 'ready') {
+      this.cmd.disconnect();
+      return;
+    }
     await this.cmd.quit().catch((err: Error) => this.options.log.debug({ err: err.message }, 'redis quit'));
   }
 
-  private async openBlocking(): Promise<Redis> {
+  private get commandTimeoutMs(): number {
+    return this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  }
+
+  /** The relay's blocking connection, opened on first use and again after a failure. */
+  private async blockingConnection(): Promise<Redis> {
+    if (this.closing) throw new StoreUnavailableError('readOutbox', { cause: new Error('store closed') });
+    if (this.blocking) return this.blocking;
     const conn = new Redis(this.options.url, connectionOptions(this.options, 'blocking'));
     conn.on('error', (err: Error) =>
       this.options.log.warn({ err: err.message }, 'redis (relay) connection error'),
     );
-    await conn.connect();
+    try {
+      await this.io('connect', () => withDeadline(conn.connect(), this.commandTimeoutMs, 'connect'));
+    } catch (err) {
+      conn.disconnect();
+      throw err;
+    }
+    this.blocking = conn;
     return conn;
+  }
+
+  private dropBlocking(conn: Redis): void {
+    if (this.blocking === conn) this.blocking = undefined;
+    conn.disconnect();
   }
 
   private run(command: string, args: string[]): Promise<unknown> {
@@ -267,13 +365,25 @@ function connectionOptions(options: RedisStoreOptions, role: 'cmd' | 'blocking')
     lazyConnect: true,
     protocol: 2, // RESP2 replies keep the shapes this file parses (ioredis 6 defaults to RESP3)
     connectionName: `skiff-apiserver-${role}`,
-    maxRetriesPerRequest: role === 'cmd' ? 0 : null,
-    enableOfflineQueue: role === 'blocking',
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
     enableAutoPipelining: role === 'cmd',
-    retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+    // Blocking reads have their own deadline (blockMs on top of this), see readOutbox.
+    ...(role === 'cmd' ? { commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS } : {}),
+    // The blocking connection is replaced after any failure rather than reconnected.
+    retryStrategy: role === 'cmd' ? (times) => Math.min(50 * 2 ** times, 2000) : () => null,
     ...options.redisOptions,
   };
+}
+
+/** Rejects with a plain error when `promise` has not settled within `ms`. */
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** The lexicographic range for a namespace and a pagination cursor. */

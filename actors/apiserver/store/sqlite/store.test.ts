@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describeStoreContract } from '../contract.js';
 import { SqliteStore } from './store.js';
 
-describeStoreContract('sqlite', async () => {
+describeStoreContract('sqlite', async (options) => {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-sqlite-'));
-  const store = new SqliteStore({ path: join(dir, 'skiff.db') });
+  const store = new SqliteStore({ path: join(dir, 'skiff.db'), ...options });
   return {
     store,
     async cleanup() {

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import {
+  DEFAULT_OUTBOX_RETAIN,
   DEFAULT_TOMBSTONE_LIMIT,
   type DeleteOptions,
   type Durability,
@@ -17,6 +18,7 @@ import {
   type ListResult,
   type ObjectKey,
   type OutboxEntry,
+  type OutboxState,
   type Store,
   type StoredObject,
   splitForRevision,
@@ -35,7 +37,8 @@ CREATE INDEX IF NOT EXISTS objects_by_node ON objects (resource, node, key);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT, rev INTEGER NOT NULL, type TEXT NOT NULL, resource TEXT NOT NULL,
-  ns TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL, json TEXT NOT NULL, prev TEXT NOT NULL DEFAULT ''
+  ns TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL, json TEXT NOT NULL, prev TEXT NOT NULL DEFAULT '',
+  at INTEGER NOT NULL DEFAULT 0
 );
 -- Keys that left a list range (deleted; a pod leaving a node) after a revision: see list().
 CREATE TABLE IF NOT EXISTS tombstones (
@@ -60,8 +63,10 @@ interface OutboxRow {
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests. */
   readonly path: string;
-  /** Injected time source for the relay lease. */
+  /** Injected time source for the relay lease and outbox ages. */
   readonly now?: () => number;
+  /** Acknowledged outbox entries kept for republishing (default DEFAULT_OUTBOX_RETAIN). */
+  readonly outboxRetain?: number;
   /** Deletion tombstones kept per resource for continue pages (default DEFAULT_TOMBSTONE_LIMIT). */
   readonly tombstoneLimit?: number;
 }
@@ -74,6 +79,7 @@ export class SqliteStore implements Store {
   private readonly now: () => number;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly tombstoneLimit: number;
+  private readonly outboxRetain: number;
 
   constructor(options: SqliteStoreOptions) {
     this.now = options.now ?? Date.now;
@@ -82,6 +88,12 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
+    this.outboxRetain = options.outboxRetain ?? DEFAULT_OUTBOX_RETAIN;
+    // Files written before outbox entries carried their time.
+    const columns = this.db.prepare('PRAGMA table_info(outbox)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'at')) {
+      this.db.exec('ALTER TABLE outbox ADD COLUMN at INTEGER NOT NULL DEFAULT 0');
+    }
     this.written.setMaxListeners(0);
   }
 
@@ -232,7 +244,7 @@ export class SqliteStore implements Store {
       const type: WatchEventType = mode === 'create' ? 'ADDED' : mode === 'update' ? 'MODIFIED' : 'DELETED';
       this.db
         .prepare(
-          'INSERT INTO outbox (rev, type, resource, ns, name, node, json, prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO outbox (rev, type, resource, ns, name, node, json, prev, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
         .run(
           revision,
@@ -243,6 +255,7 @@ export class SqliteStore implements Store {
           options.node ?? '',
           json,
           options.previous ?? '',
+          this.now(),
         );
       return { ok: true, revision, json };
     });
@@ -298,29 +311,58 @@ export class SqliteStore implements Store {
     return read();
   }
 
-  async ackOutbox(id: string): Promise<void> {
+  async ackOutbox(
+    owner: string,
+    entry: Pick<OutboxEntry, 'id' | 'revision'>,
+    _count: number,
+  ): Promise<boolean> {
     const tx = this.db.transaction(() => {
+      if (this.leaseHolder() !== owner) return false;
       const cursor = Number(this.getMeta('outbox.cursor') ?? 0);
-      if (Number(id) <= cursor) return;
-      this.setMeta('outbox.cursor', id);
-      this.stmt('DELETE FROM outbox WHERE id <= ?').run(Number(id));
+      if (Number(entry.id) <= cursor) return true;
+      this.setMeta('outbox.cursor', entry.id);
+      this.setMeta('outbox.cursorRev', String(entry.revision));
+      // Keep the newest `outboxRetain` acknowledged entries, so a lost log tail can be republished.
+      const horizon = this.stmt<{ id: number }>(
+        'SELECT id FROM outbox WHERE id <= ? ORDER BY id DESC LIMIT 1 OFFSET ?',
+      ).get(Number(entry.id), this.outboxRetain);
+      if (horizon) this.stmt('DELETE FROM outbox WHERE id <= ?').run(horizon.id);
+      return true;
     });
-    tx();
+    return tx();
   }
 
-  async outboxCursor(): Promise<string> {
-    return this.getMeta('outbox.cursor') ?? '';
+  async outboxState(): Promise<OutboxState> {
+    const cursor = this.getMeta('outbox.cursor') ?? '';
+    const pending = this.stmt<{ n: number; at: number | null }>(
+      'SELECT COUNT(*) AS n, MIN(at) AS at FROM outbox WHERE id > ?',
+    ).get(Number(cursor || 0));
+    const oldest = this.stmt<{ rev: number }>('SELECT rev FROM outbox ORDER BY id LIMIT 1').get();
+    const n = pending?.n ?? 0;
+    return {
+      cursor,
+      cursorRevision: Number(this.getMeta('outbox.cursorRev') ?? 0),
+      pending: n,
+      oldestPendingAgeMs: n > 0 && pending?.at ? Math.max(0, this.now() - pending.at) : 0,
+      oldestRevision: oldest?.rev ?? 0,
+    };
   }
 
-  async outboxLength(): Promise<number> {
-    return this.stmt<{ n: number }>('SELECT COUNT(*) AS n FROM outbox').get()?.n ?? 0;
+  onReconnect(_listener: () => void): () => void {
+    return () => undefined; // an embedded file never loses its connection
+  }
+
+  /** The relay lease's holder while it is live, else ''. */
+  private leaseHolder(): string {
+    const held = this.getMeta('relay.lease');
+    const [holder, until] = held ? (JSON.parse(held) as [string, number]) : ['', 0];
+    return until > this.now() ? holder : '';
   }
 
   async acquireRelayLease(owner: string, ttlMs: number): Promise<boolean> {
     const tx = this.db.transaction(() => {
-      const held = this.getMeta('relay.lease');
-      const [holder, until] = held ? (JSON.parse(held) as [string, number]) : ['', 0];
-      if (holder && holder !== owner && until > this.now()) return false;
+      const holder = this.leaseHolder();
+      if (holder && holder !== owner) return false;
       this.setMeta('relay.lease', JSON.stringify([owner, this.now() + ttlMs]));
       return true;
     });
