@@ -119,7 +119,12 @@ export class ApiServer {
       maxMessages: options.eventLogMaxMessages ?? 1_000_000,
       duplicateWindowMs: 120_000,
     });
-    const limits = options.limits ?? defaultLimits;
+    const configured = options.limits ?? defaultLimits;
+    // A list reply must fit in one bus message, with room for the envelope around the items.
+    const limits: Limits = {
+      ...configured,
+      maxListBytes: Math.max(1024, Math.min(configured.maxListBytes, options.bus.maxPayload - 128 * 1024)),
+    };
     const deps: ApiDeps = {
       store: options.store,
       clock: options.clock,

@@ -88,25 +88,42 @@ function gracePeriod(obj: AnyObject, requested: number | undefined): number {
 export async function removeCollection(deps: ApiDeps, req: ApiRequest): Promise<Outcome> {
   const type = resourceType(req.resource);
   compileSelection(type, req.options?.labelSelector, req.options?.fieldSelector); // 400 before anything
-  const listed = await list(deps, {
-    ...req,
-    verb: 'list',
-    options: { ...req.options, limit: 0, continue: undefined },
-  });
-  const items = (JSON.parse((listed.body as { json: string }).json) as { items: AnyObject[] }).items;
+  // Page by page (a page is bounded by bytes). A continue page that expired because the rest of the
+  // list changed starts the listing again; objects already handled are skipped, so it converges.
+  const handled = new Set<string>();
   const deleted: unknown[] = [];
-  for (const item of items) {
+  let token: string | undefined;
+  do {
+    let page: { items: AnyObject[]; metadata: { continue?: string } };
     try {
-      const result = await remove(deps, {
+      const listed = await list(deps, {
         ...req,
-        verb: 'delete',
-        namespace: item.metadata.namespace,
-        name: item.metadata.name,
+        verb: 'list',
+        options: { ...req.options, limit: 0, continue: token },
       });
-      deleted.push(result.body);
+      page = JSON.parse((listed.body as { json: string }).json);
     } catch (err) {
-      if (!isReason(err, 'NotFound')) throw err; // deleted by someone else meanwhile: nothing to do
+      if (token === undefined || !isReason(err, 'Expired')) throw err;
+      token = undefined;
+      continue;
     }
-  }
+    for (const item of page.items) {
+      const key = `${item.metadata.namespace ?? ''}/${item.metadata.name}`;
+      if (handled.has(key)) continue;
+      handled.add(key);
+      try {
+        const result = await remove(deps, {
+          ...req,
+          verb: 'delete',
+          namespace: item.metadata.namespace,
+          name: item.metadata.name,
+        });
+        deleted.push(result.body);
+      } catch (err) {
+        if (!isReason(err, 'NotFound')) throw err; // deleted by someone else meanwhile: nothing to do
+      }
+    }
+    token = page.metadata.continue;
+  } while (token !== undefined);
   return { body: { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata: {}, items: deleted } };
 }

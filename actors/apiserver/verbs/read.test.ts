@@ -172,3 +172,26 @@ describe('list verb: a filtered list whose range changes between its store reads
     expect(names(fresh)).toEqual(['a', 'c']); // a new list, at a revision that has cc
   });
 });
+
+describe('deletecollection over a list larger than one page', () => {
+  it('deletes every matching object, page after page', async () => {
+    const t = await api({ objectsPerPage: 2.5 });
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) {
+      await t.ok({
+        verb: 'create',
+        resource: 'configmaps',
+        namespace: 'default',
+        body: configMap(name, name < 'f' ? 'web' : 'db'),
+      });
+    }
+    const removed = await t.ok<{ items: unknown[] }>({
+      verb: 'deletecollection',
+      resource: 'configmaps',
+      namespace: 'default',
+      options: { labelSelector: 'tier=web' },
+    });
+    expect(removed.items).toHaveLength(5);
+    const left = await t.ok<Page>(list({ limit: 100 }));
+    expect(names(left)).toEqual(['f', 'g']);
+  });
+});
