@@ -18,8 +18,6 @@ import type { Pod } from '../../protocol/resources/pod.js';
 import type { ActorFactory, ActorLogic, ActorRef } from '../kernel/actor.js';
 import type { Change, InformerMsg, SchedulingMsg, WatchedResource } from './messages.js';
 
-type Watched<R extends WatchedResource> = R extends 'pods' ? Pod : Node;
-
 /**
  * The informer the running instance holds, read by others as a lister. Reads come out `Readonly`:
  * the informer's cache is shared, and nobody edits it (clone first).
@@ -34,10 +32,12 @@ export class InformerHolder<T extends Pod | Node> {
 }
 
 /** What an informer actor depends on. */
-export interface InformerActorDeps<R extends WatchedResource> {
-  readonly resource: R;
+export interface InformerActorDeps<T extends Pod | Node> {
+  readonly resource: WatchedResource;
   readonly client: ApiClient;
-  readonly holder: InformerHolder<Watched<R>>;
+  readonly holder: InformerHolder<T>;
+  /** Wraps a change in the scheduling actor's message (`{type: 'pod', change}`, ...). */
+  readonly toMessage: (change: Change<T>) => SchedulingMsg;
   /** The scheduling actor, spawned before the informers. */
   readonly scheduling: ActorRef<SchedulingMsg>;
   /** Called after each list an instance completes (the Scheduler awaits the first ones). */
@@ -45,17 +45,12 @@ export interface InformerActorDeps<R extends WatchedResource> {
 }
 
 /** The factory of an informer actor for `deps.resource`. */
-export function informerActor<R extends WatchedResource>(
-  deps: InformerActorDeps<R>,
-): ActorFactory<InformerMsg> {
+export function informerActor<T extends Pod | Node>(deps: InformerActorDeps<T>): ActorFactory<InformerMsg> {
   let instances = 0;
   return (): ActorLogic<InformerMsg> => {
     const instance = ++instances;
-    let informer: Informer<Watched<R>> | undefined;
-    const forward = (change: Change<Watched<R>>) =>
-      deps.scheduling.send(
-        (deps.resource === 'pods' ? { type: 'pod', change } : { type: 'node', change }) as SchedulingMsg,
-      );
+    let informer: Informer<T> | undefined;
+    const forward = (change: Change<T>) => deps.scheduling.send(deps.toMessage(change));
     const handOver = () => {
       if (!informer) return;
       const keys = new Set(informer.list().map(objectKeyOf));
@@ -63,7 +58,7 @@ export function informerActor<R extends WatchedResource>(
     };
     return {
       start(ctx) {
-        informer = new Informer<Watched<R>>({
+        informer = new Informer<T>({
           client: deps.client,
           resource: deps.resource,
           clock: ctx.clock,

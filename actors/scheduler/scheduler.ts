@@ -140,11 +140,25 @@ export class Scheduler {
     peers.informers.push(
       system.spawn(
         'pod-informer',
-        informerActor({ resource: 'pods', client, holder: pods, scheduling, onListed: onListed('pods') }),
+        informerActor<Pod>({
+          resource: 'pods',
+          client,
+          holder: pods,
+          toMessage: (change) => ({ type: 'pod', change }),
+          scheduling,
+          onListed: onListed('pods'),
+        }),
       ),
       system.spawn(
         'node-informer',
-        informerActor({ resource: 'nodes', client, holder: nodes, scheduling, onListed: onListed('nodes') }),
+        informerActor<Node>({
+          resource: 'nodes',
+          client,
+          holder: nodes,
+          toMessage: (change) => ({ type: 'node', change }),
+          scheduling,
+          onListed: onListed('nodes'),
+        }),
       ),
     );
     await synced;
