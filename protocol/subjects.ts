@@ -157,6 +157,16 @@ export class Subjects {
     return this.join('events', ...tokens);
   }
 
+  /**
+   * `skiff.events._`: the horizon marker, the first entry of an event log that was started again
+   * after losing history it could not recover. Its revision is the newest one the log does NOT hold
+   * in full, so a watch from an older resourceVersion finds it and is told Expired. No resource's
+   * watch filter matches it (a resource token is never empty).
+   */
+  eventsHorizon(): Subject {
+    return this.join('events', encodeToken(''));
+  }
+
   /** Parses an event subject back into its address. */
   parseEvent(subject: string): EventAddress | undefined {
     const head = `${this.prefix}.events.`;

@@ -220,8 +220,23 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
       );
       if (gap) {
         await bounded(ctx, 'log reset', deps.log.reset());
+        // The new log begins with a horizon marker carrying the first revision it holds again (the
+        // oldest retained entry, or the next one to be written): a watch from before it finds the
+        // marker first and is told Expired (`startForRevision`), one from just before it reads on.
+        const first =
+          state.oldestRevision > 0
+            ? state.oldestRevision
+            : (await bounded(ctx, 'store revision', deps.store.revision())) + 1;
+        await bounded(
+          ctx,
+          'log append',
+          deps.log.append(deps.subjects.eventsHorizon(), '{}', {
+            headers: new Map([[REVISION_HEADER, String(first)]]),
+            expectedLastSeq: 0,
+          }),
+        );
         info = await bounded(ctx, 'log info', deps.log.info());
-        revision = 0;
+        revision = first - 1;
       }
     }
     ctx.log.info({ seq: info.lastSeq, revision, cursor }, 'relay synced with the event log');

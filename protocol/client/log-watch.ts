@@ -176,10 +176,11 @@ async function truncated(
   else type = now && before ? 'MODIFIED' : now ? 'ADDED' : before ? 'DELETED' : undefined;
   if (type === undefined) return undefined;
   if (type === 'DELETED') return { type, object: reference };
+  // The object as it is now (perhaps newer than this event; its own events follow). Gone already:
+  // the reference stands in, so the watcher still sees this event before the DELETED that follows.
   const meta = reference.metadata;
   const current = await deps.get(selection.type.plural, meta.namespace ?? '', meta.name ?? '');
-  if (!current) return undefined; // deleted since: its DELETED event follows
-  return { type, object: current };
+  return { type, object: current ?? reference };
 }
 
 /** The narrowest subject filter the options allow: namespace, name, and (pods) node. */

@@ -284,7 +284,8 @@ export class NatsLogReader implements LogReader {
    */
   private async checkContinuity(): Promise<LogExpiredError | undefined> {
     const check = await this.freshCheck();
-    if (check instanceof Error) return undefined; // the reader is ending anyway
+    if (check instanceof BusClosedError) return undefined; // the reader is ending anyway
+    if (check instanceof Error) return new LogExpiredError(this.lastReceivedSeq + 1, 1); // log deleted
     const expiredAt = () => new LogExpiredError(this.lastReceivedSeq + 1, check.firstSeq);
     if (check.replaced) return expiredAt();
     const last = this.lastReceived;
@@ -361,10 +362,15 @@ export class NatsLogReader implements LogReader {
         );
         this.enqueue({ kind: 'position' });
         return;
-      case 'reset':
       case 'consumer_deleted':
-      case 'consumer_not_found':
       case 'stream_not_found':
+        // The stream was deleted (and perhaps created again, as `EventLog.reset` does) or the
+        // server dropped the consumer: resume as after a reconnect, which checks continuity first.
+        this.host.logger.warn({ stream: this.stream, note }, `log reader: ${note.type}`);
+        void this.restart();
+        return;
+      case 'reset':
+      case 'consumer_not_found':
       case 'heartbeats_missed':
       case 'no_responders':
       case 'exceeded_limits':
