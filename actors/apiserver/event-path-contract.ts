@@ -220,6 +220,8 @@ export function describeEventPathContract(name: string, factory: EventPathFactor
       // default policy (five per minute) would have ended for good.
       fixture.failAppends(6);
       const created = await createAll(client, 'f', 1);
+      await waitFor(() => expect(server.readiness()).toMatchObject({ ready: false }));
+      expect(server.readiness().checks[0]?.detail).toMatch(/^failing: .*injected|^failing: /);
       await waitFor(
         () => expect(names(live.events).sort()).toEqual(created.map((o) => o.metadata.name).sort()),
         {

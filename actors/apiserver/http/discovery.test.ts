@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../kernel/testing/wait-for.js';
 import { type HttpCluster, startHttpCluster } from './testing.js';
 
 describe('HTTP face discovery', () => {
@@ -56,6 +57,14 @@ describe('HTTP face discovery', () => {
       });
       for (const path of ['/healthz', '/readyz', '/livez'])
         expect(await (await call(path)).text()).toBe('ok');
+      await waitFor(async () =>
+        expect(await (await call('/readyz?verbose')).text()).toMatch(
+          /^\[\+\]outbox-relay ok: leader \(\d+ pending, oldest [\d.]+ s\)\nreadyz check passed\n$/,
+        ),
+      );
+      expect(await (await call('/metrics')).text()).toMatch(
+        /skiff_apiserver_relay_state\{state="leader"\} 1/,
+      );
       expect(await (await call('/metrics')).text()).toContain('skiff_apiserver_request_duration_seconds');
       const root = (await json(await call('/openapi/v3'))) as {
         paths: Record<string, { serverRelativeURL: string }>;
