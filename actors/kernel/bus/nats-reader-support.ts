@@ -40,8 +40,8 @@ export function firstSeqOf(state: StreamState): number {
 
 export const RECONNECTED = Symbol('reconnected');
 
-/** A one-shot event: `fired` resolves (to RECONNECTED) when `fire` is called. */
-export function signal(): { fired: Promise<typeof RECONNECTED>; fire(): void } {
+/** A one-shot event fired at the next reconnect: `fired` resolves (to RECONNECTED) on `fire`. */
+export function reconnectSignal(): { fired: Promise<typeof RECONNECTED>; fire(): void } {
   let fire!: () => void;
   const fired = new Promise<typeof RECONNECTED>((resolve) => {
     fire = () => resolve(RECONNECTED);
@@ -49,10 +49,15 @@ export function signal(): { fired: Promise<typeof RECONNECTED>; fire(): void } {
   return { fired, fire };
 }
 
-export function judge(check: TrimCheck, from: number): LogExpiredError | undefined {
+/**
+ * The expiry a trim check proves for a reader that needs everything from `from` on: the stream was
+ * replaced, or its oldest entry is past `from`. Undefined when nothing the reader needs is gone.
+ */
+export function expiryFromTrimCheck(check: TrimCheck, from: number): LogExpiredError | undefined {
   return check.replaced || check.firstSeq > from ? new LogExpiredError(from, check.firstSeq) : undefined;
 }
 
+/** Any thrown value as an Error (a handler may throw anything). */
 export function asError(err: unknown): Error {
   return err instanceof Error ? err : new BusError('log reader handler failed', { cause: err });
 }

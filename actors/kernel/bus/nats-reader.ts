@@ -57,11 +57,11 @@ import { HandlerQueue } from './handler-queue.js';
 import { fromNatsHeaders, isStreamNotFound, jetStreamError } from './nats-codec.js';
 import {
   asError,
+  expiryFromTrimCheck,
   firstSeqOf,
-  judge,
   RECONNECTED,
   type ReaderHost,
-  signal,
+  reconnectSignal,
   type TrimCheck,
 } from './nats-reader-support.js';
 
@@ -111,7 +111,7 @@ export class NatsLogReader implements LogReader {
   private readonly abort = new AbortController();
   private readonly unwatch: () => void;
   /** Fires at the next reconnect: a request sent before it may have died with the old connection. */
-  private reconnected = signal();
+  private reconnected = reconnectSignal();
 
   private constructor(
     private readonly host: ReaderHost,
@@ -136,7 +136,7 @@ export class NatsLogReader implements LogReader {
     this.unwatch = host.onStatus((status) => {
       if (status.type !== 'reconnected') return;
       const reconnected = this.reconnected;
-      this.reconnected = signal();
+      this.reconnected = reconnectSignal();
       reconnected.fire();
       void this.restart();
     });
@@ -443,7 +443,7 @@ export class NatsLogReader implements LogReader {
         if (seq <= this.verified) return undefined;
         if (seq > this.verified + 1) {
           const check = await this.checkCovering(item.receipt);
-          const failure = check instanceof Error ? check : judge(check, this.verified + 1);
+          const failure = check instanceof Error ? check : expiryFromTrimCheck(check, this.verified + 1);
           if (failure) return failure;
         }
         this.verified = seq;
@@ -455,12 +455,12 @@ export class NatsLogReader implements LogReader {
         const check = await this.checkCovering(item.receipt);
         if (check instanceof Error) return check;
         // Advance only. If trimming got ahead here, a real loss shows at the next jump or reconnect.
-        if (!judge(check, this.verified + 1)) this.verified = item.through;
+        if (!expiryFromTrimCheck(check, this.verified + 1)) this.verified = item.through;
         return undefined;
       }
       case 'position': {
         const check = await this.freshCheck();
-        return check instanceof Error ? check : judge(check, this.verified + 1);
+        return check instanceof Error ? check : expiryFromTrimCheck(check, this.verified + 1);
       }
     }
   }
