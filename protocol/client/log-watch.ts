@@ -125,6 +125,11 @@ export async function watchLog(
       // revision; if the log no longer reaches back to it, the client must relist.
       let from: number;
       try {
+        // An empty log cannot vouch for anything: it was reset (or lost everything) under this
+        // reader, and a horizon marker may not be in it yet. The client relists.
+        if ((await deps.log.info()).messages === 0) {
+          throw expired(`too old resource version: ${newest} (the event log was reset)`);
+        }
         from = await startFrom(deps.log, newest);
       } catch (failure) {
         return failure instanceof Error ? failure : err;
