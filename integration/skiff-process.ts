@@ -17,8 +17,13 @@ export interface SkiffProcess {
   output(): string;
   /** Resolves with the exit code (or signal) once the process is gone. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM (after SIGCONT, when paused), then waits for the exit. */
   stop(): Promise<void>;
   kill(): Promise<void>;
+  /** SIGSTOP: the process freezes mid-whatever, its connections open, as a long GC pause or a stalled VM. */
+  pause(): void;
+  /** SIGCONT: a paused process runs on from where it stopped. */
+  resume(): void;
 }
 
 /** True when the CLI has been built (tests that spawn it are skipped otherwise). */
@@ -43,19 +48,35 @@ export function startSkiff(
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const output = () => chunks.join('');
+  const running = () => child.exitCode === null && child.signalCode === null;
+  let paused = false;
+  const signal = (sig: NodeJS.Signals) => {
+    if (running()) child.kill(sig);
+  };
+  // A stopped process acts on SIGTERM only once continued: stop() sends SIGCONT after it.
+  const resume = () => {
+    if (paused) signal('SIGCONT');
+    paused = false;
+  };
   const handle = (line: string): SkiffProcess => ({
     pid: child.pid as number,
     ready: line,
     output,
     exited,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      signal('SIGTERM');
+      resume();
       await exited;
     },
     kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      signal('SIGKILL');
       await exited;
     },
+    pause: () => {
+      signal('SIGSTOP');
+      paused = running();
+    },
+    resume,
   });
   return new Promise((resolve, reject) => {
     let stdout = '';
