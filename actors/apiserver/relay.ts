@@ -101,6 +101,11 @@ export interface RelayDeps {
   readonly owner: string;
   readonly options?: Partial<RelayOptions>;
   readonly metrics: RelayMetrics;
+  /**
+   * Creates the event log if it is missing (a NATS server that came back without its store), with
+   * its configuration; idempotent. Called before every sync.
+   */
+  readonly ensureLog: () => Promise<void>;
   /** Registers a listener for reconnects of the bus or the store; returns its remover. */
   readonly onReconnect: (listener: () => void) => () => void;
   /** Receives every change of health. */
@@ -195,6 +200,7 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
    * entry when the log lost entries the store had acknowledged (a lost tail).
    */
   async function sync(ctx: ActorContext<RelayMessage>): Promise<LogEnd> {
+    await bounded(ctx, 'log ensure', deps.ensureLog());
     let info = await bounded(ctx, 'log info', deps.log.info());
     const last = info.messages > 0 ? await bounded(ctx, 'log get', deps.log.get(info.lastSeq)) : undefined;
     let revision = entryRevision(last?.headers) ?? 0;

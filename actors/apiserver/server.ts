@@ -114,11 +114,12 @@ export class ApiServer {
       log.info({ store: options.store.kind, detail: durability.detail }, 'store is durable');
     }
 
-    const events = await options.bus.log(subjects.eventsStream(), {
+    const eventLogConfig = {
       subjects: [subjects.events()],
       maxMessages: options.eventLogMaxMessages ?? 1_000_000,
       duplicateWindowMs: 120_000,
-    });
+    };
+    const events = await options.bus.log(subjects.eventsStream(), eventLogConfig);
     const configured = options.limits ?? defaultLimits;
     // A list reply must fit in one bus message, with room for the envelope around the items.
     const limits: Limits = {
@@ -160,6 +161,9 @@ export class ApiServer {
             state: metrics.relayState,
             relayed: metrics.outboxRelayed,
             heals: metrics.relayHeals,
+          },
+          ensureLog: async () => {
+            await options.bus.log(subjects.eventsStream(), eventLogConfig);
           },
           onReconnect: (listener) => {
             const offBus = options.bus.onStatus((status) => {

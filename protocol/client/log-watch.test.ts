@@ -25,7 +25,11 @@ describe('watchLog', () => {
   /** Appends an event as the relay does: the revision in a header, fenced by sequence. */
   const append = async (type: string, object: AnyObject, extra: { truncated?: object } = {}) => {
     const revision = object.metadata.resourceVersion as string;
-    const subject = subjects.event({ resource: 'configmaps', namespace: 'a', name: object.metadata.name });
+    const subject = subjects.event({
+      resource: 'configmaps',
+      namespace: 'a',
+      name: object.metadata.name ?? '',
+    });
     const headers = new Map([[REVISION_HEADER, revision]]);
     if (extra.truncated) headers.set(TRUNCATED_HEADER, '1');
     const body = extra.truncated ?? { type, object };
@@ -39,8 +43,9 @@ describe('watchLog', () => {
     });
     return { events, watch };
   };
+  const meta = (e: WatchEvent | undefined) => (e?.object as AnyObject | undefined)?.metadata;
   const seen = (events: WatchEvent[]) =>
-    events.map((e) => `${e.type} ${e.object.metadata.name}@${e.object.metadata.resourceVersion}`);
+    events.map((e) => `${e.type} ${meta(e)?.name}@${meta(e)?.resourceVersion}`);
 
   beforeEach(async () => {
     bus = new MemoryBus();
@@ -127,7 +132,7 @@ describe('watchLog', () => {
     const reference = (rv: number, labels?: Record<string, string>) => cm('big', rv, labels);
     deps = { ...deps, list: async () => ({ items: [], resourceVersion: '0' }) };
     const w = await open({ labelSelector: 'app=big' });
-    store.set('big', { ...cm('big', 1, { app: 'big' }), data: { blob: 'x' } });
+    store.set('big', { ...cm('big', 1, { app: 'big' }), data: { blob: 'x' } } as AnyObject);
     await append('ADDED', reference(1), {
       truncated: {
         type: 'ADDED',
@@ -166,7 +171,7 @@ describe('watchLog', () => {
       expect(seen(w.events)).toEqual(['ADDED big@1', 'DELETED big@2', 'ADDED big@3', 'DELETED big@4']),
     );
     expect(w.events[0]?.object).toMatchObject({ data: { blob: 'x' } });
-    expect(w.events[3]?.object.metadata.labels).toEqual({ app: 'big' });
+    expect(meta(w.events[3])?.labels).toEqual({ app: 'big' });
     await w.watch.close();
   });
 });
