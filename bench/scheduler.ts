@@ -9,7 +9,6 @@
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { NatsBus } from '../actors/kernel/bus/nats.js';
-import { systemClock } from '../actors/kernel/clock.js';
 import { createLogger, silentLogger } from '../actors/kernel/log.js';
 import { Scheduler } from '../actors/scheduler/scheduler.js';
 import { removeKeys, removeStreams } from '../integration/cluster.js';
@@ -17,6 +16,7 @@ import { sharedServices } from '../integration/harness.js';
 import { cliBuilt, startSkiff } from '../integration/skiff-process.js';
 import { ApiClient } from '../protocol/client/api-client.js';
 import { NatsTransport } from '../protocol/client/nats.js';
+import { systemClock } from '../protocol/clock.js';
 import { Subjects } from '../protocol/subjects.js';
 import { measureFloors } from './api.js';
 import { measure, percentile, round } from './stats.js';

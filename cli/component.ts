@@ -10,10 +10,10 @@ import { pino } from 'pino';
 import { RedisStore } from '../actors/apiserver/store/redis/store.js';
 import { SqliteStore } from '../actors/apiserver/store/sqlite/store.js';
 import type { Store } from '../actors/apiserver/store/store.js';
-import type { Bus } from '../actors/kernel/bus/bus.js';
 import { MemoryBus } from '../actors/kernel/bus/memory.js';
 import { NatsBus } from '../actors/kernel/bus/nats.js';
 import { createLogger, type Logger } from '../actors/kernel/log.js';
+import type { Bus } from '../protocol/bus.js';
 
 /** Flags every component takes. */
 export const componentFlags = {

@@ -5,14 +5,14 @@
  * change that was never committed may reach them.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { LogEntry } from '../actors/kernel/bus/bus.js';
 import { NatsBus } from '../actors/kernel/bus/nats.js';
 import { silentLogger } from '../actors/kernel/log.js';
 import { waitFor } from '../actors/kernel/testing/wait-for.js';
+import type { LogEntry } from '../protocol/bus.js';
 import { ApiClient } from '../protocol/client/api-client.js';
 import { NatsTransport } from '../protocol/client/nats.js';
-import { entryRevision } from '../protocol/client/watch-position.js';
 import { Subjects } from '../protocol/subjects.js';
+import { entryRevision } from '../protocol/watch/position.js';
 import { removeKeys, removeStreams, uniquePrefix } from './cluster.js';
 import { describeWithServices, type SharedServices, servicesOrSkip, sharedServices } from './harness.js';
 import { cliBuilt, startSkiff } from './skiff-process.js';

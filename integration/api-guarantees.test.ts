@@ -4,11 +4,11 @@
  * falling out of the retained history), and replicas that stop without losing acknowledged writes.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { systemClock } from '../actors/kernel/clock.js';
 import { silentLogger } from '../actors/kernel/log.js';
 import { waitFor } from '../actors/kernel/testing/wait-for.js';
 import type { ApiClient } from '../protocol/client/api-client.js';
 import { Informer } from '../protocol/client/informer.js';
+import { systemClock } from '../protocol/clock.js';
 import { ApiError } from '../protocol/errors.js';
 import type { AnyObject } from '../protocol/resources/registry.js';
 import { TestCluster } from './cluster.js';

@@ -4,12 +4,12 @@
  * resourceVersion each see every object exactly once.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SimulatedClock } from '../actors/kernel/clock.js';
 import { silentLogger } from '../actors/kernel/log.js';
 import { waitFor } from '../actors/kernel/testing/wait-for.js';
 import type { WatchEvent } from '../protocol/api.js';
 import type { ApiClient } from '../protocol/client/api-client.js';
 import { Informer } from '../protocol/client/informer.js';
+import { SimulatedClock } from '../protocol/clock.js';
 import type { AnyObject } from '../protocol/resources/registry.js';
 import { TestCluster } from './cluster.js';
 import { describeWithServices, type SharedServices, servicesOrSkip, sharedServices } from './harness.js';

@@ -1,11 +1,12 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { type BusStatus, type LogEntry, LogExpiredError } from '../actors/kernel/bus/bus.js';
 import { contractLogPrefix, describeBusContract, pattern, subj } from '../actors/kernel/bus/contract.js';
 import { NatsBus } from '../actors/kernel/bus/nats.js';
 import { silentLogger } from '../actors/kernel/log.js';
 import { waitFor } from '../actors/kernel/testing/wait-for.js';
+import type { BusStatus, LogEntry } from '../protocol/bus.js';
+import { LogExpiredError } from '../protocol/errors.js';
 import { FaultProxy } from './fault-proxy.js';
 import {
   describeWithServices,

@@ -11,10 +11,10 @@ import { Registry } from 'prom-client';
 import { ApiServer, type ApiServerOptions } from '../actors/apiserver/server.js';
 import { RedisStore } from '../actors/apiserver/store/redis/store.js';
 import { NatsBus } from '../actors/kernel/bus/nats.js';
-import { systemClock } from '../actors/kernel/clock.js';
 import { silentLogger } from '../actors/kernel/log.js';
 import { ApiClient } from '../protocol/client/api-client.js';
 import { NatsTransport } from '../protocol/client/nats.js';
+import { systemClock } from '../protocol/clock.js';
 import { Subjects } from '../protocol/subjects.js';
 
 export interface ClusterOptions {

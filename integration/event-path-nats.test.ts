@@ -11,11 +11,11 @@ import { describeEventPathContract } from '../actors/apiserver/event-path-contra
 import { ApiServer } from '../actors/apiserver/server.js';
 import { SqliteStore } from '../actors/apiserver/store/sqlite/store.js';
 import { NatsBus } from '../actors/kernel/bus/nats.js';
-import { systemClock } from '../actors/kernel/clock.js';
 import { silentLogger } from '../actors/kernel/log.js';
 import { waitFor } from '../actors/kernel/testing/wait-for.js';
 import { ApiClient } from '../protocol/client/api-client.js';
 import { NatsTransport } from '../protocol/client/nats.js';
+import { systemClock } from '../protocol/clock.js';
 import { Subjects } from '../protocol/subjects.js';
 import { removeStreams, uniquePrefix } from './cluster.js';
 import { describeWithServices, type SharedServices, servicesOrSkip, sharedServices } from './harness.js';

@@ -4,8 +4,8 @@
  * appends behind them reach JetStream first, as after a retried publish). Everything else goes to
  * the real bus and the real server unchanged. Test support only.
  */
-import type { AppendOptions, AppendResult, Bus, EventLog } from '../actors/kernel/bus/bus.js';
-import { BusError } from '../actors/kernel/bus/bus.js';
+import type { AppendOptions, AppendResult, Bus, EventLog } from '../protocol/bus.js';
+import { BusError } from '../protocol/errors.js';
 import type { Subject } from '../protocol/subjects.js';
 
 type Fault = { readonly kind: 'fail' } | { readonly kind: 'hold'; readonly gate: Promise<void> };

@@ -121,3 +121,9 @@ export const REVISION_HEADER = 'Skiff-Revision';
 export const TRUNCATED_HEADER = 'Skiff-Truncated';
 /** Header on replies: the HTTP code of the outcome, so a client can branch without parsing. */
 export const STATUS_CODE_HEADER = 'Status-Code';
+
+/** Content-Type of a Skiff apply (a client-side-apply document the server plans and patches). */
+export const APPLY_CONTENT_TYPE = 'application/vnd.skiff.apply+json';
+
+/** Header carrying a request's lease fence token as JSON. */
+export const FENCE_HEADER = 'Skiff-Fence';

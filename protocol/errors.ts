@@ -198,3 +198,80 @@ export function toApiError(err: unknown): ApiError {
   const message = err instanceof Error ? err.message : String(err);
   return internal(`Internal error occurred: ${message}`, err);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bus failures (`protocol/bus.ts`): one class per failure, each with a `cause` where there is one.
+
+/** Base class for bus failures. */
+export class BusError extends Error {
+  override name = 'BusError';
+}
+
+/** Nobody subscribes to the subject a request went to. */
+export class NoRespondersError extends BusError {
+  override name = 'NoRespondersError';
+  constructor(
+    readonly subject: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`no responders for ${subject}`, options);
+  }
+}
+
+/** A request got no answer in time. */
+export class RequestTimeoutError extends BusError {
+  override name = 'RequestTimeoutError';
+  constructor(
+    readonly subject: string,
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`request to ${subject} timed out after ${timeoutMs} ms`, options);
+  }
+}
+
+/** The bus was closed. */
+export class BusClosedError extends BusError {
+  override name = 'BusClosedError';
+  constructor(options?: { cause?: unknown }) {
+    super('bus is closed', options);
+  }
+}
+
+/** A log reader's position is older than the retained history: the reader must start again. */
+export class LogExpiredError extends BusError {
+  override name = 'LogExpiredError';
+  constructor(
+    readonly wantedSeq: number,
+    readonly firstSeq: number,
+  ) {
+    super(`log position ${wantedSeq} is older than the oldest retained entry ${firstSeq}`);
+  }
+}
+
+/** A fenced append found the log somewhere else than expected; nothing was stored. */
+export class LogSequenceMismatchError extends BusError {
+  override name = 'LogSequenceMismatchError';
+  constructor(
+    readonly log: string,
+    readonly expectedLastSeq: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `log ${log} does not end at sequence ${expectedLastSeq}: another writer appended, or entries were lost`,
+      options,
+    );
+  }
+}
+
+/** A message larger than the bus carries (`maxPayload`); nothing was sent. */
+export class PayloadTooLargeError extends BusError {
+  override name = 'PayloadTooLargeError';
+  constructor(
+    readonly size: number,
+    readonly maxPayload: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`message of ${size} bytes exceeds the bus limit of ${maxPayload} bytes`, options);
+  }
+}

@@ -2,7 +2,7 @@
  * What the API server's request handling depends on, in one object (STYLE.md: deps arrive
  * together, nothing is module-level).
  */
-import type { Clock } from '../kernel/clock.js';
+import type { Clock } from '../../protocol/clock.js';
 import type { Logger } from '../kernel/log.js';
 import type { Faults } from './faults.js';
 import type { Store } from './store/store.js';

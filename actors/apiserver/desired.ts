@@ -13,14 +13,14 @@
  */
 import type { Counter } from 'prom-client';
 import type { ApiRequest } from '../../protocol/api.js';
-import { desiredResource, desiredStreamConfig } from '../../protocol/client/desired.js';
+import type { ConsumedEntry, ConsumeHandler, ConsumeOutcome } from '../../protocol/bus.js';
+import { type Bus, decoder, type LogReader } from '../../protocol/bus.js';
+import type { Clock } from '../../protocol/clock.js';
+import { desiredResource, desiredStreamConfig } from '../../protocol/desired.js';
 import type { Status } from '../../protocol/errors.js';
 import type { ResourceType } from '../../protocol/resources/registry.js';
 import type { Subjects } from '../../protocol/subjects.js';
 import type { ActorLogic } from '../kernel/actor.js';
-import { type Bus, decoder, type LogReader } from '../kernel/bus/bus.js';
-import type { ConsumedEntry, ConsumeHandler, ConsumeOutcome } from '../kernel/bus/consume.js';
-import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import type { SupervisionOverrides } from '../kernel/supervision.js';
 import type { Handler } from './handler.js';

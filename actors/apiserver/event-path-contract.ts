@@ -12,13 +12,13 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WatchEvent } from '../../protocol/api.js';
+import type { Bus, LogEntry } from '../../protocol/bus.js';
 import { ApiClient } from '../../protocol/client/api-client.js';
 import { NatsTransport } from '../../protocol/client/nats.js';
-import type { Watch, WatchOptions } from '../../protocol/client/transport.js';
-import { entryRevision } from '../../protocol/client/watch-position.js';
+import { systemClock } from '../../protocol/clock.js';
 import type { Subjects } from '../../protocol/subjects.js';
-import type { Bus, LogEntry } from '../kernel/bus/bus.js';
-import { systemClock } from '../kernel/clock.js';
+import { entryRevision } from '../../protocol/watch/position.js';
+import type { Watch, WatchOptions } from '../../protocol/watch/watch.js';
 import { silentLogger } from '../kernel/log.js';
 import { waitFor } from '../kernel/testing/wait-for.js';
 import { ApiServer } from './server.js';

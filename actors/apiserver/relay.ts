@@ -29,12 +29,12 @@
 import type { Counter, Gauge } from 'prom-client';
 import { match } from 'ts-pattern';
 import { REVISION_HEADER, TRUNCATED_HEADER } from '../../protocol/api.js';
-import { summarize } from '../../protocol/client/selection.js';
-import { entryRevision } from '../../protocol/client/watch-position.js';
+import type { AppendResult, EventLog } from '../../protocol/bus.js';
 import { type AnyObject, resourceByPlural } from '../../protocol/resources/registry.js';
+import { summarize } from '../../protocol/selectors/selection.js';
 import type { Subjects } from '../../protocol/subjects.js';
+import { entryRevision } from '../../protocol/watch/position.js';
 import type { ActorContext, ActorLogic } from '../kernel/actor.js';
-import type { AppendResult, EventLog } from '../kernel/bus/bus.js';
 import type { SupervisionOverrides } from '../kernel/supervision.js';
 import type { Faults } from './faults.js';
 import type { OutboxEntry, Store } from './store/store.js';

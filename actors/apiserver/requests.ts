@@ -5,10 +5,10 @@
  */
 import { match } from 'ts-pattern';
 import { type ApiRequest, isSubresource, parseRequestBody, STATUS_CODE_HEADER } from '../../protocol/api.js';
+import type { BusMessage } from '../../protocol/bus.js';
 import { ApiError, badRequest, type Status, tooLarge } from '../../protocol/errors.js';
 import type { ApiVerb, Subjects } from '../../protocol/subjects.js';
 import type { ActorLogic } from '../kernel/actor.js';
-import type { BusMessage } from '../kernel/bus/bus.js';
 import type { Limits } from './deps.js';
 import type { Handler, HandlerResult } from './handler.js';
 import { RawJson } from './objects.js';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WatchEvent } from '../../protocol/api.js';
 import { Informer } from '../../protocol/client/informer.js';
+import { systemClock } from '../../protocol/clock.js';
 import type { AnyObject } from '../../protocol/resources/registry.js';
-import { systemClock } from '../kernel/clock.js';
 import { silentLogger } from '../kernel/log.js';
 import { waitFor } from '../kernel/testing/wait-for.js';
 import { startInProcessCluster } from './testing/cluster.js';

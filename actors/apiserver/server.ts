@@ -8,9 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
+import type { Bus, EventLog, Subscription } from '../../protocol/bus.js';
+import type { Clock } from '../../protocol/clock.js';
 import { Subjects } from '../../protocol/subjects.js';
-import type { Bus, EventLog, Subscription } from '../kernel/bus/bus.js';
-import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import { ActorSystem } from '../kernel/system.js';
 import { type ApiDeps, defaultLimits, type Limits } from './deps.js';

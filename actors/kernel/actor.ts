@@ -15,7 +15,7 @@
  *       .with({ type: 'child-failed' }, (e) => ctx.log.warn({ child: e.child.name }, 'child failed'))
  *       .exhaustive(),
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../../protocol/clock.js';
 import type { Logger } from './log.js';
 
 /** An address to send messages to. Holding a ref grants nothing but the right to send. */

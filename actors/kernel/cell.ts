@@ -10,6 +10,8 @@
  * builds a new instance from the factory. The mailbox stays, so nothing queued is lost to a
  * restart (only the message that failed is dropped, and logged).
  */
+
+import type { Clock } from '../../protocol/clock.js';
 import {
   type ActorContext,
   type ActorFactory,
@@ -20,7 +22,6 @@ import {
   type SupervisionEvent,
   type Supervisor,
 } from './actor.js';
-import type { Clock } from './clock.js';
 import { describeMessage, type Logger } from './log.js';
 import { Mailbox } from './mailbox.js';
 import { decideRestart, emptyHistory, type RestartHistory, type SupervisionPolicy } from './supervision.js';

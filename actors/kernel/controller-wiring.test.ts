@@ -5,7 +5,7 @@
  * lags behind the controller's own writes never causes over-creation.
  */
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from './clock.js';
+import { SimulatedClock } from '../../protocol/clock.js';
 import { runWorkers } from './controller.js';
 import { ControllerExpectations, expectationsTtlMs } from './expectations.js';
 import { silentLogger } from './log.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from './clock.js';
+import { SimulatedClock } from '../../protocol/clock.js';
 import { runWorkers } from './controller.js';
 import { silentLogger } from './log.js';
 import { deferred } from './testing/deferred.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from './clock.js';
+import { SimulatedClock } from '../../protocol/clock.js';
 import { ControllerExpectations, expectationsTtlMs } from './expectations.js';
 import { captureLogger } from './log.js';
 

@@ -11,7 +11,7 @@
  * A watch event may be lost for good; expectations therefore expire after a TTL (5 minutes, on the
  * injected clock), after which the controller acts again from whatever the cache says.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../../protocol/clock.js';
 import type { Logger } from './log.js';
 
 /** How long unmet expectations block a key, as Kubernetes' ExpectationsTimeout. */

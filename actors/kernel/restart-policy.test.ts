@@ -1,6 +1,6 @@
 import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedClock } from './clock.js';
+import { SimulatedClock } from '../../protocol/clock.js';
 import { silentLogger } from './log.js';
 import { restartForever } from './supervision.js';
 import { ActorSystem } from './system.js';

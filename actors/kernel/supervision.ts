@@ -10,7 +10,7 @@
  *                     ▼
  *        restart after backoffDelay(attempt), attempt + 1
  */
-import { type BackoffPolicy, backoffDelay, supervisionBackoff } from './backoff.js';
+import { type BackoffPolicy, backoffDelay, supervisionBackoff } from '../../protocol/backoff.js';
 
 /** How a child is restarted, and when its supervisor gives up on it. */
 export interface SupervisionPolicy {

@@ -1,7 +1,7 @@
 import { match } from 'ts-pattern';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../protocol/clock.js';
 import type { ActorLogic, ActorRef, SupervisionEvent } from './actor.js';
-import { SimulatedClock } from './clock.js';
 import { silentLogger } from './log.js';
 import { ActorSystem, SpawnError } from './system.js';
 import { deferred } from './testing/deferred.js';

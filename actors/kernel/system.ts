@@ -5,6 +5,8 @@
  * Supervision events of an actor spawned without a `supervisor` go to the root handler, which by
  * default logs them; a parent actor passes its own ref and receives them as messages.
  */
+
+import type { Clock } from '../../protocol/clock.js';
 import type {
   ActorFactory,
   ActorPool,
@@ -14,7 +16,6 @@ import type {
   Supervisor,
 } from './actor.js';
 import { ActorCell } from './cell.js';
-import type { Clock } from './clock.js';
 import type { Logger } from './log.js';
 import {
   defaultSupervisionPolicy,

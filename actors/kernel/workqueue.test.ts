@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from './clock.js';
+import { SimulatedClock } from '../../protocol/clock.js';
 import { silentLogger } from './log.js';
 import { WorkQueue } from './workqueue.js';
 import { workQueueMetrics } from './workqueue-metrics.js';

@@ -17,8 +17,8 @@
  *            ▼
  *          ready ──get()──▶ processing ──done()──▶ dirty? ─yes─▶ ready
  */
-import { type BackoffPolicy, backoffDelay, backoffPolicy, workQueueBackoff } from './backoff.js';
-import type { Clock, Timer } from './clock.js';
+import { type BackoffPolicy, backoffDelay, backoffPolicy, workQueueBackoff } from '../../protocol/backoff.js';
+import type { Clock, Timer } from '../../protocol/clock.js';
 import type { Logger } from './log.js';
 import { Mailbox } from './mailbox.js';
 import { noWorkQueueMetrics, type WorkQueueMetrics } from './workqueue-metrics.js';

@@ -1,12 +1,12 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../protocol/client/api-client.js';
+import { SimulatedClock, systemClock } from '../../protocol/clock.js';
 import type { Event } from '../../protocol/resources/event.js';
 import type { Lease } from '../../protocol/resources/lease.js';
 import type { Pod } from '../../protocol/resources/pod.js';
 import { makeNode, makePod } from '../../protocol/testing/builders.js';
 import { startInProcessCluster } from '../apiserver/testing/cluster.js';
-import { SimulatedClock, systemClock } from '../kernel/clock.js';
 import { captureLogger, silentLogger } from '../kernel/log.js';
 import { type Check, waitFor } from '../kernel/testing/wait-for.js';
 import { defaultProfile } from './framework/profile.js';

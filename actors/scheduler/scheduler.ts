@@ -22,10 +22,10 @@
  */
 import type { Registry as PromRegistry } from 'prom-client';
 import type { ApiClient } from '../../protocol/client/api-client.js';
+import type { Clock } from '../../protocol/clock.js';
 import type { Node } from '../../protocol/resources/node.js';
 import { DEFAULT_SCHEDULER_NAME, type Pod } from '../../protocol/resources/pod.js';
 import type { ActorRef } from '../kernel/actor.js';
-import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import { restartForever } from '../kernel/supervision.js';
 import { ActorSystem } from '../kernel/system.js';

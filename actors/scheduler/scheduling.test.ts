@@ -1,10 +1,10 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../protocol/clock.js';
 import { ApiError } from '../../protocol/errors.js';
 import type { Pod } from '../../protocol/resources/pod.js';
 import { makeNode, makePod } from '../../protocol/testing/builders.js';
 import type { ActorRef } from '../kernel/actor.js';
-import { SimulatedClock } from '../kernel/clock.js';
 import { silentLogger } from '../kernel/log.js';
 import { ActorSystem } from '../kernel/system.js';
 import { deferred } from '../kernel/testing/deferred.js';

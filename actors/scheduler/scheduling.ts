@@ -14,10 +14,10 @@
  * bind of a bound pod, so the worst a restart costs is a retried pod, never a double placement.
  */
 import type { FenceToken } from '../../protocol/api.js';
+import type { Timer } from '../../protocol/clock.js';
 import type { Node } from '../../protocol/resources/node.js';
 import type { Pod } from '../../protocol/resources/pod.js';
 import type { ActorContext, ActorFactory, ActorLogic, ActorRef } from '../kernel/actor.js';
-import type { Timer } from '../kernel/clock.js';
 import { DEFAULT_CLEANUP_INTERVAL_MS, SchedulerCache } from './cache/cache.js';
 import {
   EVENT_FAILED_SCHEDULING,

@@ -2,11 +2,11 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import { ApiServer } from '../../actors/apiserver/server.js';
-import { systemClock } from '../../actors/kernel/clock.js';
 import { createRegistry } from '../../actors/kernel/metrics.js';
 import { Scheduler } from '../../actors/scheduler/scheduler.js';
 import { ApiClient } from '../../protocol/client/api-client.js';
 import { NatsTransport } from '../../protocol/client/nats.js';
+import { systemClock } from '../../protocol/clock.js';
 import { Subjects } from '../../protocol/subjects.js';
 import {
   componentFlags,

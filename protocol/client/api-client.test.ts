@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest, ApiResponse, FenceToken, WatchEvent } from '../api.js';
 import { ApiError } from '../errors.js';
+import type { Watch, WatchHandler, WatchOptions } from '../watch/watch.js';
 import { ApiClient } from './api-client.js';
-import type { Transport, Watch, WatchHandler, WatchOptions } from './transport.js';
+import type { Transport } from './transport.js';
 
 // The API client over a fake transport: the exact request each method sends, how replies and
 // failures come back, paging, and that watches and close reach the transport. No server, no bus.

@@ -14,7 +14,9 @@ import type {
   Subresource,
 } from '../api.js';
 import { errorFromStatus } from '../errors.js';
-import type { Transport, Watch, WatchHandler, WatchOptions } from './transport.js';
+import type { Scale } from '../resources/scale.js';
+import type { Watch, WatchHandler, WatchOptions } from '../watch/watch.js';
+import type { Transport } from './transport.js';
 
 /** The least every object has: enough to address it. */
 export interface ObjectLike {
@@ -57,15 +59,6 @@ export interface DeleteQuery {
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
   readonly dryRun?: boolean;
   readonly fence?: FenceToken;
-}
-
-/** The Kubernetes `Scale` subresource object. */
-export interface Scale {
-  readonly apiVersion: 'autoscaling/v1';
-  readonly kind: 'Scale';
-  readonly metadata: { readonly name: string; readonly namespace: string; readonly resourceVersion?: string };
-  readonly spec: { readonly replicas: number };
-  readonly status?: { readonly replicas: number; readonly selector?: string };
 }
 
 /** What `apply` did. */

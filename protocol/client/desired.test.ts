@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../actors/kernel/bus/memory.js';
 import { silentLogger } from '../../actors/kernel/log.js';
+import { desiredResource, desiredStreamConfig } from '../desired.js';
 import { ApiError } from '../errors.js';
 import { Subjects } from '../subjects.js';
-import { DesiredPublisher, desiredResource, desiredStreamConfig, publishDesired } from './desired.js';
+import { DesiredPublisher, publishDesired } from './desired.js';
 
 const subjects = new Subjects('skiff');
 const configMap = (name: string, data: Record<string, string> = {}) => ({

@@ -2,13 +2,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpCluster, startHttpCluster } from '../../actors/apiserver/http/testing.js';
-import { systemClock } from '../../actors/kernel/clock.js';
 import { silentLogger } from '../../actors/kernel/log.js';
 import { waitFor } from '../../actors/kernel/testing/wait-for.js';
 import type { ApiRequest, WatchEvent } from '../api.js';
+import { APPLY_CONTENT_TYPE } from '../api.js';
+import { systemClock } from '../clock.js';
 import type { AnyObject } from '../resources/registry.js';
 import { ApiClient } from './api-client.js';
-import { APPLY_CONTENT_TYPE, HttpTransport, parseWarningHeaders, toHttp } from './http.js';
+import { HttpTransport, parseWarningHeaders, toHttp } from './http.js';
 import { Informer } from './informer.js';
 
 interface ConfigMap {

@@ -5,17 +5,19 @@
  * with APPLY_CONTENT_TYPE, a lease fence in the FENCE_HEADER header.
  */
 import { Agent, errors, request } from 'undici';
-import type { ApiRequest, ApiResponse, WatchEvent } from '../api.js';
+import {
+  APPLY_CONTENT_TYPE,
+  type ApiRequest,
+  type ApiResponse,
+  FENCE_HEADER,
+  type WatchEvent,
+} from '../api.js';
 import { ApiError, badRequest, errorFromStatus, internal, reasonForCode, unavailable } from '../errors.js';
 import { resourceByPlural } from '../resources/registry.js';
 import type { ApiVerb } from '../subjects.js';
+import type { Watch, WatchHandler, WatchOptions } from '../watch/watch.js';
 import type { ObjectLike } from './api-client.js';
-import type { Transport, Watch, WatchHandler, WatchOptions } from './transport.js';
-
-/** Content-Type of a Skiff apply (a client-side-apply document the server plans and patches). */
-export const APPLY_CONTENT_TYPE = 'application/vnd.skiff.apply+json';
-/** Header carrying a request's lease fence token as JSON. */
-export const FENCE_HEADER = 'Skiff-Fence';
+import type { Transport } from './transport.js';
 
 export interface HttpTransportOptions {
   /** `http://127.0.0.1:PORT`: the face's base URL. */

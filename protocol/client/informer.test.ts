@@ -1,14 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessCluster, startInProcessCluster } from '../../actors/apiserver/testing/cluster.js';
-import { DEFAULT_MAX_PAYLOAD } from '../../actors/kernel/bus/bus.js';
-import { SimulatedClock } from '../../actors/kernel/clock.js';
 import { silentLogger } from '../../actors/kernel/log.js';
 import { waitFor } from '../../actors/kernel/testing/wait-for.js';
 import type { ApiRequest, ApiResponse } from '../api.js';
+import { DEFAULT_MAX_PAYLOAD } from '../bus.js';
+import { SimulatedClock } from '../clock.js';
 import type { ConfigMap } from '../resources/configmap.js';
+import { restartDelay } from '../watch/list-pages.js';
 import { ApiClient } from './api-client.js';
 import { Informer } from './informer.js';
-import { restartDelay } from './list-pages.js';
 import type { Transport } from './transport.js';
 
 const cm = (name: string, tier: string) => ({

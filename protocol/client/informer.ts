@@ -10,14 +10,15 @@
  * cache holds are dropped; after a relist the handlers see adds, updates and deletes for exactly
  * the difference, so consumers converge to the store whatever was missed.
  */
-import { backoffDelay, supervisionBackoff } from '../../actors/kernel/backoff.js';
-import type { Clock, Timer } from '../../actors/kernel/clock.js';
-import type { Logger } from '../../actors/kernel/log.js';
+
 import type { WatchEvent } from '../api.js';
+import { backoffDelay, supervisionBackoff } from '../backoff.js';
+import type { Clock, Timer } from '../clock.js';
 import { isReason } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { AnyObject } from '../resources/registry.js';
+import { listAllPages } from '../watch/list-pages.js';
 import type { ApiClient } from './api-client.js';
-import { listAllPages } from './list-pages.js';
 
 export interface InformerHandlers<T> {
   readonly add?: (obj: T) => void;

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type InProcessCluster, startInProcessCluster } from '../../actors/apiserver/testing/cluster.js';
-import { SimulatedClock } from '../../actors/kernel/clock.js';
 import { silentLogger } from '../../actors/kernel/log.js';
 import { waitFor } from '../../actors/kernel/testing/wait-for.js';
 import type { FenceToken } from '../api.js';
+import { SimulatedClock } from '../clock.js';
 import { LeaderElector } from './leader-election.js';
 
 const lease = { namespace: 'kube-system', name: 'test-lease' };

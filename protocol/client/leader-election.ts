@@ -6,10 +6,11 @@
  * Expiry is judged on the local clock from when this candidate last saw the Lease change (never by
  * comparing another machine's timestamps), so clock skew between machines does not matter.
  */
-import type { Clock, Timer } from '../../actors/kernel/clock.js';
-import type { Logger } from '../../actors/kernel/log.js';
+
 import type { FenceToken } from '../api.js';
+import type { Clock, Timer } from '../clock.js';
 import { isReason } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { Lease } from '../resources/lease.js';
 import type { ApiClient } from './api-client.js';
 

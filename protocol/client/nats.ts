@@ -3,20 +3,24 @@
  * replica in the queue group) and watches read the JetStream event log directly, so watchers add
  * no load to the API server.
  */
+
+import type { ApiRequest, ApiResponse, ObjectList } from '../api.js';
+import type { Bus, EventLog } from '../bus.js';
+import { type Clock, systemClock } from '../clock.js';
 import {
-  type Bus,
-  type EventLog,
+  ApiError,
+  errorFromStatus,
   NoRespondersError,
   RequestTimeoutError,
-} from '../../actors/kernel/bus/bus.js';
-import { type Clock, systemClock } from '../../actors/kernel/clock.js';
-import type { ApiRequest, ApiResponse, ObjectList } from '../api.js';
-import { ApiError, errorFromStatus, tooLarge, unavailable } from '../errors.js';
+  tooLarge,
+  unavailable,
+} from '../errors.js';
 import type { AnyObject } from '../resources/registry.js';
 import type { Subjects } from '../subjects.js';
-import { listAllPages } from './list-pages.js';
-import { watchLog } from './log-watch.js';
-import type { Transport, Watch, WatchHandler, WatchOptions } from './transport.js';
+import { listAllPages } from '../watch/list-pages.js';
+import { watchLog } from '../watch/log-watch.js';
+import type { Watch, WatchHandler, WatchOptions } from '../watch/watch.js';
+import type { Transport } from './transport.js';
 
 export interface NatsTransportOptions {
   readonly bus: Bus;
@@ -53,7 +57,8 @@ export class NatsTransport implements Transport {
 
   async watch(options: WatchOptions, handler: WatchHandler): Promise<Watch> {
     // Opened once and shared; a failed open (the log missing while NATS recovers) is not kept.
-    const opening = (this.log ??= this.options.bus.log(this.options.subjects.eventsStream()));
+    this.log ??= this.options.bus.log(this.options.subjects.eventsStream());
+    const opening = this.log;
     const log = await opening.catch((err: unknown) => {
       if (this.log === opening) this.log = undefined;
       throw err;

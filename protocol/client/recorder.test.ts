@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type InProcessCluster, startInProcessCluster } from '../../actors/apiserver/testing/cluster.js';
-import { SimulatedClock } from '../../actors/kernel/clock.js';
 import { silentLogger } from '../../actors/kernel/log.js';
+import { SimulatedClock } from '../clock.js';
 import type { Event } from '../resources/event.js';
 import { EventRecorder } from './recorder.js';
 

@@ -6,8 +6,8 @@
  * people, never for correctness.
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../../actors/kernel/clock.js';
-import type { Logger } from '../../actors/kernel/log.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
 import type { ApiClient } from './api-client.js';
 
 export type EventType = 'Normal' | 'Warning';

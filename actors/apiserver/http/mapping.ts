@@ -4,13 +4,18 @@
  * request options, Content-Type picks the patch type. A GET with `watch` becomes watch options.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { type ApiRequest, parseRequestBody, type RequestOptions } from '../../../protocol/api.js';
-import { APPLY_CONTENT_TYPE, FENCE_HEADER } from '../../../protocol/client/http.js';
-import { parseLimit } from '../../../protocol/client/selection.js';
-import type { WatchOptions } from '../../../protocol/client/transport.js';
+import {
+  APPLY_CONTENT_TYPE,
+  type ApiRequest,
+  FENCE_HEADER,
+  parseRequestBody,
+  type RequestOptions,
+} from '../../../protocol/api.js';
 import { ApiError, badRequest } from '../../../protocol/errors.js';
 import { parsePatchType } from '../../../protocol/patch/index.js';
+import { parseLimit } from '../../../protocol/selectors/selection.js';
 import type { ApiVerb } from '../../../protocol/subjects.js';
+import type { WatchOptions } from '../../../protocol/watch/watch.js';
 import { mediaType } from './body.js';
 import type { ResourceRoute } from './routes.js';
 

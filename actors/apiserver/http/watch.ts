@@ -11,14 +11,14 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ObjectList, WatchEvent } from '../../../protocol/api.js';
-import { listAllPages } from '../../../protocol/client/list-pages.js';
-import { type LogWatchDeps, watchLog } from '../../../protocol/client/log-watch.js';
-import type { Watch, WatchOptions } from '../../../protocol/client/transport.js';
+import type { EventLog } from '../../../protocol/bus.js';
+import type { Clock } from '../../../protocol/clock.js';
 import { errorFromStatus, toApiError } from '../../../protocol/errors.js';
 import type { AnyObject } from '../../../protocol/resources/registry.js';
 import type { Subjects } from '../../../protocol/subjects.js';
-import type { EventLog } from '../../kernel/bus/bus.js';
-import type { Clock } from '../../kernel/clock.js';
+import { listAllPages } from '../../../protocol/watch/list-pages.js';
+import { type LogWatchDeps, watchLog } from '../../../protocol/watch/log-watch.js';
+import type { Watch, WatchOptions } from '../../../protocol/watch/watch.js';
 import type { Logger } from '../../kernel/log.js';
 import type { Handler } from '../handler.js';
 import type { ApiMetrics } from '../metrics.js';

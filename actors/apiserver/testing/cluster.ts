@@ -5,9 +5,9 @@
 import { Registry } from 'prom-client';
 import { ApiClient } from '../../../protocol/client/api-client.js';
 import { NatsTransport } from '../../../protocol/client/nats.js';
+import { systemClock } from '../../../protocol/clock.js';
 import { Subjects } from '../../../protocol/subjects.js';
 import { MemoryBus } from '../../kernel/bus/memory.js';
-import { systemClock } from '../../kernel/clock.js';
 import { silentLogger } from '../../kernel/log.js';
 import { ApiServer } from '../server.js';
 import { SqliteStore } from '../store/sqlite/store.js';

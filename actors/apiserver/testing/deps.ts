@@ -4,8 +4,8 @@
  */
 import { Registry } from 'prom-client';
 import type { ApiRequest } from '../../../protocol/api.js';
+import { SimulatedClock } from '../../../protocol/clock.js';
 import { errorFromStatus } from '../../../protocol/errors.js';
-import { SimulatedClock } from '../../kernel/clock.js';
 import { silentLogger } from '../../kernel/log.js';
 import { type ApiDeps, defaultLimits } from '../deps.js';
 import { noFaults } from '../faults.js';

@@ -3,7 +3,6 @@
  * Kubernetes errors. Verbs build the object; this file is the only one that writes it.
  */
 import type { FenceToken } from '../../../protocol/api.js';
-import { summarize } from '../../../protocol/client/selection.js';
 import {
   ApiError,
   alreadyExists,
@@ -15,6 +14,7 @@ import {
 } from '../../../protocol/errors.js';
 import type { AnyObject, ResourceType } from '../../../protocol/resources/registry.js';
 import { validateUpdate } from '../../../protocol/resources/validate.js';
+import { summarize } from '../../../protocol/selectors/selection.js';
 import type { ApiDeps } from '../deps.js';
 import { changed, nodeOf, parseStored, revisionOf } from '../objects.js';
 import type { Fence, ObjectKey, StoredObject, WriteResult } from '../store/store.js';

@@ -8,9 +8,9 @@
  * - the `default` and `kube-system` namespaces cannot be deleted.
  */
 import type { ApiRequest } from '../../../protocol/api.js';
-import { compileSelection } from '../../../protocol/client/selection.js';
 import { badRequest, forbidden, isReason } from '../../../protocol/errors.js';
 import type { AnyObject, ResourceType } from '../../../protocol/resources/registry.js';
+import { compileSelection } from '../../../protocol/selectors/selection.js';
 import type { ApiDeps } from '../deps.js';
 import { type Mutable, objectKey, resourceType, rfc3339 } from '../objects.js';
 import type { ObjectKey } from '../store/store.js';

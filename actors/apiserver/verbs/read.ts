@@ -3,9 +3,9 @@
  * the stored JSON on as it is.
  */
 import type { ApiRequest } from '../../../protocol/api.js';
-import { compileSelection, parseLimit, type Selection } from '../../../protocol/client/selection.js';
 import { badRequest, expired, notFound } from '../../../protocol/errors.js';
 import type { AnyObject, ResourceType } from '../../../protocol/resources/registry.js';
+import { compileSelection, parseLimit, type Selection } from '../../../protocol/selectors/selection.js';
 import type { ApiDeps } from '../deps.js';
 import { objectKey, RawJson, resourceType } from '../objects.js';
 import { keyString, type ListOptions, type ListResult } from '../store/store.js';

@@ -3,10 +3,10 @@
  * `binding` subresource of Pods, through which the scheduler assigns a pod to a node.
  */
 import type { ApiRequest } from '../../../protocol/api.js';
-import type { Scale } from '../../../protocol/client/api-client.js';
 import { badRequest, conflict, invalid, successStatus } from '../../../protocol/errors.js';
 import { applyPatch } from '../../../protocol/patch/index.js';
 import type { AnyObject, ResourceType } from '../../../protocol/resources/registry.js';
+import type { Scale } from '../../../protocol/resources/scale.js';
 import { fromLabelSelectorObject, isNothing, printLabelSelector } from '../../../protocol/selectors/label.js';
 import { invalidValue, required } from '../../../protocol/validation/field-errors.js';
 import type { ApiDeps } from '../deps.js';

@@ -3,9 +3,16 @@
  * against `MemoryBus` and `NatsBus` alike. Each test uses its own log, so names never collide.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type {
+  Bus,
+  ConsumedEntry,
+  ConsumeOptions,
+  ConsumeOutcome,
+  EventLog,
+  LogReader,
+} from '../../../protocol/bus.js';
+import { BusClosedError, BusError } from '../../../protocol/errors.js';
 import { type Deferred, deferred } from '../testing/deferred.js';
-import { type Bus, BusClosedError, BusError, type EventLog, type LogReader } from './bus.js';
-import type { ConsumedEntry, ConsumeOptions, ConsumeOutcome } from './consume.js';
 import { contractLogName, pattern, subj } from './contract.js';
 
 /** What the consumer tests borrow from the surrounding contract: this test's bus, prefix and waiter. */

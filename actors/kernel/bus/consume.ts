@@ -13,37 +13,15 @@
  *              ├──▶ member A: handler(entry) ──▶ 'ack' | 'retry'
  *              └──▶ member B: handler(entry) ──▶ 'ack' | 'retry'
  */
-import type { SubjectPattern } from '../../../protocol/subjects.js';
-import { BusError, type BusLogger, type LogEntry } from './bus.js';
 
-/** An entry as a consumer member receives it. */
-export interface ConsumedEntry extends LogEntry {
-  /** 1 on first delivery, then one more per redelivery (counted by the log, across members). */
-  readonly deliveryCount: number;
-}
-
-/** What a handler decides: done with the entry, or deliver it again later. */
-export type ConsumeOutcome = 'ack' | 'retry';
-
-/** Handles one entry; a throw counts as 'retry'. */
-export type ConsumeHandler = (entry: ConsumedEntry) => Promise<ConsumeOutcome>;
-
-export interface ConsumeOptions {
-  /** Only entries whose subject matches (one pattern; a list needs nats-server 2.10). Fixed per name. */
-  readonly filter?: SubjectPattern;
-  /** Deliveries of one entry before it is given up, logged (default: unlimited). */
-  readonly maxDeliver?: number;
-  /** Pause before an entry answered with 'retry' comes again (default 1,000 ms). */
-  readonly retryDelayMs?: number;
-  /** How long a delivery may go unanswered before the entry goes to a member again (default 30 s). */
-  readonly ackWaitMs?: number;
-  /**
-   * Entries handed out and not yet acknowledged, across all members (JetStream `max_ack_pending`;
-   * default 1,000). 1 keeps the whole log in order even through retries: nothing later is delivered
-   * while an earlier entry waits for its redelivery.
-   */
-  readonly maxInFlight?: number;
-}
+import type {
+  BusLogger,
+  ConsumedEntry,
+  ConsumeHandler,
+  ConsumeOptions,
+  ConsumeOutcome,
+} from '../../../protocol/bus.js';
+import { BusError } from '../../../protocol/errors.js';
 
 /** `ConsumeOptions` with every default filled in; `maxDeliver` 0 means unlimited. */
 export interface ResolvedConsumeOptions {

@@ -5,23 +5,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Subject, SubjectPattern } from '../../../protocol/subjects.js';
-import { deferred } from '../testing/deferred.js';
-import { waitFor } from '../testing/wait-for.js';
+import type { Bus, BusMessage, BusStatus, EventLog, LogEntry } from '../../../protocol/bus.js';
 import {
-  type Bus,
   BusClosedError,
   BusError,
-  type BusMessage,
-  type BusStatus,
-  type EventLog,
-  type LogEntry,
   LogExpiredError,
   LogSequenceMismatchError,
   NoRespondersError,
   PayloadTooLargeError,
   RequestTimeoutError,
-} from './bus.js';
+} from '../../../protocol/errors.js';
+import type { Subject, SubjectPattern } from '../../../protocol/subjects.js';
+import { deferred } from '../testing/deferred.js';
+import { waitFor } from '../testing/wait-for.js';
 import { describeConsumeContract } from './consume-contract.js';
 import { appendSize, encodedHeadersSize } from './validate.js';
 

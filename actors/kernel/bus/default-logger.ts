@@ -1,5 +1,5 @@
 /** The logger a bus uses when none is injected. */
-import type { BusLogger } from './bus.js';
+import type { BusLogger } from '../../../protocol/bus.js';
 
 /**
  * Logs to stderr as one JSON line per warning or error; debug and info are dropped. The default when
@@ -12,7 +12,7 @@ export const stderrBusLogger: BusLogger = {
   error: (fields, msg) => writeLine('error', fields, msg),
 };
 
-function writeLine(level: string, fields: object, msg: string): void {
+function writeLine(level: string, fields: object, msg: string | undefined): void {
   const flat: Record<string, unknown> = { level, msg };
   for (const [k, v] of Object.entries(fields)) flat[k] = v instanceof Error ? `${v.name}: ${v.message}` : v;
   let line: string;

@@ -6,9 +6,11 @@
  * and the members waiting for work. The log keeps it by name, so it outlives its members exactly as a
  * durable consumer outlives the connections pulling from it.
  */
-import type { Clock, Timer } from '../clock.js';
-import { BusError, type BusLogger, type LogEntry, type LogReader } from './bus.js';
-import type { ConsumeHandler, ConsumerLabel, ResolvedConsumeOptions } from './consume.js';
+
+import type { BusLogger, ConsumeHandler, LogEntry, LogReader } from '../../../protocol/bus.js';
+import type { Clock, Timer } from '../../../protocol/clock.js';
+import { BusError } from '../../../protocol/errors.js';
+import type { ConsumerLabel, ResolvedConsumeOptions } from './consume.js';
 import { type Delivery, type MemberHost, MemberOfDurable } from './memory-member.js';
 
 /** What a durable reads from the log that owns it. */

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../clock.js';
-import { silentLogger } from '../log.js';
-import { waitFor } from '../testing/wait-for.js';
+import type { AppendResult, LogEntry } from '../../../protocol/bus.js';
+import { SimulatedClock } from '../../../protocol/clock.js';
 import {
-  type AppendResult,
   BusClosedError,
   BusError,
-  type LogEntry,
   LogSequenceMismatchError,
   PayloadTooLargeError,
   RequestTimeoutError,
-} from './bus.js';
+} from '../../../protocol/errors.js';
+import { silentLogger } from '../log.js';
+import { waitFor } from '../testing/wait-for.js';
 import { pattern, subj } from './contract.js';
 import { MemoryBus } from './memory.js';
 import { DEFAULT_FAULT_TIMEOUT_MS } from './memory-faults.js';

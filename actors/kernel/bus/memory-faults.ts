@@ -27,8 +27,10 @@
  * runs first, so a faulty append still fails the way a wrong one would; de-duplication and fencing
  * run when the entry is actually stored, so a held fenced append can lose its race honestly.
  */
-import type { Clock, Timer } from '../clock.js';
-import { type AppendResult, BusError, RequestTimeoutError, subjectMatches } from './bus.js';
+
+import { type AppendResult, subjectMatches } from '../../../protocol/bus.js';
+import type { Clock, Timer } from '../../../protocol/clock.js';
+import { BusError, RequestTimeoutError } from '../../../protocol/errors.js';
 import { assertPattern } from './validate.js';
 
 /** How long a `timeout` fault waits by default: `NatsBus`'s default JetStream timeout. */

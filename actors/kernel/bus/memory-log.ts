@@ -8,29 +8,25 @@
  * answers `duplicate` even when its `expectedLastSeq` is stale, and an append refused by its fence
  * leaves no trace: its `msgId` is not remembered, so a retry with the same id is stored.
  */
-import type { Subject } from '../../../protocol/subjects.js';
-import type { Clock } from '../clock.js';
+
 import {
   type AppendOptions,
   type AppendResult,
-  BusError,
   type BusLogger,
+  type ConsumeHandler,
+  type ConsumeOptions,
   type EventLog,
   type LogEntry,
-  LogExpiredError,
   type LogInfo,
   type LogReader,
-  LogSequenceMismatchError,
   type ReadOptions,
   subjectMatches,
   toBytes,
-} from './bus.js';
-import {
-  assertConsumerName,
-  type ConsumeHandler,
-  type ConsumeOptions,
-  resolveConsumeOptions,
-} from './consume.js';
+} from '../../../protocol/bus.js';
+import type { Clock } from '../../../protocol/clock.js';
+import { BusError, LogExpiredError, LogSequenceMismatchError } from '../../../protocol/errors.js';
+import type { Subject } from '../../../protocol/subjects.js';
+import { assertConsumerName, resolveConsumeOptions } from './consume.js';
 import { type DurableSource, MemoryDurable } from './memory-consumer.js';
 import type { MemoryFaults } from './memory-faults.js';
 import { MemoryLogReader } from './memory-reader.js';

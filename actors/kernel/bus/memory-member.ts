@@ -2,8 +2,8 @@
  * A member of a durable consumer on the in-process log: takes an entry, runs the handler, settles it,
  * and asks for the next, so a member handles one entry at a time and in the order it was given them.
  */
-import type { BusLogger, LogEntry, LogReader } from './bus.js';
-import { type ConsumeHandler, type ConsumerLabel, runConsumeHandler } from './consume.js';
+import type { BusLogger, ConsumeHandler, LogEntry, LogReader } from '../../../protocol/bus.js';
+import { type ConsumerLabel, runConsumeHandler } from './consume.js';
 
 /** One entry handed to a member, and which delivery of it this is. */
 export interface Delivery {

@@ -2,7 +2,9 @@
  * The reader of the in-process log: delivers entries to one handler, one at a time, from a start
  * position, then live, and ends with the reason its log gives it (trimmed, closed).
  */
-import { BusError, type LogEntry, type LogReader } from './bus.js';
+
+import type { LogEntry, LogReader } from '../../../protocol/bus.js';
+import { BusError } from '../../../protocol/errors.js';
 
 /** What a reader asks its log for. */
 export interface ReaderSource {

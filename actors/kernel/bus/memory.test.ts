@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../clock.js';
-import { captureLogger, silentLogger } from '../log.js';
-import { deferred } from '../testing/deferred.js';
-import { waitFor } from '../testing/wait-for.js';
+import { type BusLogger, DEFAULT_MAX_PAYLOAD } from '../../../protocol/bus.js';
+import { SimulatedClock } from '../../../protocol/clock.js';
 import {
   BusClosedError,
   BusError,
-  type BusLogger,
-  DEFAULT_MAX_PAYLOAD,
   LogExpiredError,
   PayloadTooLargeError,
   RequestTimeoutError,
-} from './bus.js';
+} from '../../../protocol/errors.js';
+import { captureLogger, silentLogger } from '../log.js';
+import { deferred } from '../testing/deferred.js';
+import { waitFor } from '../testing/wait-for.js';
 import { describeBusContract, pattern, subj } from './contract.js';
 import { MemoryBus } from './memory.js';
 

@@ -6,12 +6,8 @@
  * through `faults` (see `memory-faults.ts`).
  */
 import { randomUUID } from 'node:crypto';
-import type { Subject, SubjectPattern } from '../../../protocol/subjects.js';
-import { type Clock, systemClock } from '../clock.js';
 import {
   type Bus,
-  BusClosedError,
-  BusError,
   type BusLogger,
   type BusMessage,
   type BusStatus,
@@ -21,15 +17,21 @@ import {
   type EventLogConfig,
   type Headers,
   type MessageHandler,
-  NoRespondersError,
   type PublishOptions,
   type RequestOptions,
-  RequestTimeoutError,
   type SubscribeOptions,
   type Subscription,
   subjectMatches,
   toBytes,
-} from './bus.js';
+} from '../../../protocol/bus.js';
+import { type Clock, systemClock } from '../../../protocol/clock.js';
+import {
+  BusClosedError,
+  BusError,
+  NoRespondersError,
+  RequestTimeoutError,
+} from '../../../protocol/errors.js';
+import type { Subject, SubjectPattern } from '../../../protocol/subjects.js';
 import { stderrBusLogger } from './default-logger.js';
 import { HandlerQueue } from './handler-queue.js';
 import { MemoryFaults } from './memory-faults.js';

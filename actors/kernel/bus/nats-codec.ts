@@ -4,14 +4,14 @@
  */
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { type MsgHdrs, errors as natsErrors, headers as natsHeaders } from '@nats-io/transport-node';
+import type { Headers } from '../../../protocol/bus.js';
 import {
   BusClosedError,
   BusError,
-  type Headers,
   NoRespondersError,
   PayloadTooLargeError,
   RequestTimeoutError,
-} from './bus.js';
+} from '../../../protocol/errors.js';
 
 /** JetStream API error codes Skiff reacts to (nats-server `server/errors.json`). */
 export const JsCodes = {

@@ -25,15 +25,10 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import { systemClock } from '../clock.js';
-import { BusClosedError, BusError, type LogReader } from './bus.js';
-import {
-  type ConsumedEntry,
-  type ConsumeHandler,
-  type ConsumerLabel,
-  type ResolvedConsumeOptions,
-  runConsumeHandler,
-} from './consume.js';
+import type { ConsumedEntry, ConsumeHandler, LogReader } from '../../../protocol/bus.js';
+import { systemClock } from '../../../protocol/clock.js';
+import { BusClosedError, BusError } from '../../../protocol/errors.js';
+import { type ConsumerLabel, type ResolvedConsumeOptions, runConsumeHandler } from './consume.js';
 import { fromNatsHeaders, isStreamNotFound, jetStreamError, natsError } from './nats-codec.js';
 import type { BusClosable, ReaderHost } from './nats-reader.js';
 

@@ -19,27 +19,23 @@ import {
   type StreamInfo,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import type { Subject } from '../../../protocol/subjects.js';
 import {
   type AppendOptions,
   type AppendResult,
-  BusError,
+  type ConsumeHandler,
+  type ConsumeOptions,
   type EventLog,
   type EventLogConfig,
   type LogEntry,
   type LogInfo,
   type LogReader,
-  LogSequenceMismatchError,
   type ReadOptions,
   subjectMatches,
   toBytes,
-} from './bus.js';
-import {
-  assertConsumerName,
-  type ConsumeHandler,
-  type ConsumeOptions,
-  resolveConsumeOptions,
-} from './consume.js';
+} from '../../../protocol/bus.js';
+import { BusError, LogSequenceMismatchError } from '../../../protocol/errors.js';
+import type { Subject } from '../../../protocol/subjects.js';
+import { assertConsumerName, resolveConsumeOptions } from './consume.js';
 import {
   fromNatsHeaders,
   isStreamNotFound,

@@ -3,7 +3,8 @@
  * completeness with, and small helpers. Split out so the reader file holds the reader alone.
  */
 import type { JetStreamClient, JetStreamManager, StreamState } from '@nats-io/jetstream';
-import { BusError, type BusLogger, type BusStatus, LogExpiredError } from './bus.js';
+import type { BusLogger, BusStatus } from '../../../protocol/bus.js';
+import { BusError, LogExpiredError } from '../../../protocol/errors.js';
 
 /** What a reader needs from the `NatsBus` that made it. */
 export interface ReaderHost {

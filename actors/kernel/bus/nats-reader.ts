@@ -44,15 +44,9 @@ import {
   DeliverPolicy,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { systemClock } from '../clock.js';
-import {
-  BusClosedError,
-  BusError,
-  type LogEntry,
-  LogExpiredError,
-  type LogReader,
-  type ReadOptions,
-} from './bus.js';
+import type { LogEntry, LogReader, ReadOptions } from '../../../protocol/bus.js';
+import { systemClock } from '../../../protocol/clock.js';
+import { BusClosedError, BusError, LogExpiredError } from '../../../protocol/errors.js';
 import { HandlerQueue } from './handler-queue.js';
 import { fromNatsHeaders, isStreamNotFound, jetStreamError } from './nats-codec.js';
 import {

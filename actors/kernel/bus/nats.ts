@@ -15,11 +15,8 @@ import {
   type Subscription as NatsSub,
   type Status,
 } from '@nats-io/transport-node';
-import type { Subject, SubjectPattern } from '../../../protocol/subjects.js';
 import {
   type Bus,
-  BusClosedError,
-  BusError,
   type BusLogger,
   type BusMessage,
   type BusStatus,
@@ -34,7 +31,9 @@ import {
   type SubscribeOptions,
   type Subscription,
   toBytes,
-} from './bus.js';
+} from '../../../protocol/bus.js';
+import { BusClosedError, BusError } from '../../../protocol/errors.js';
+import type { Subject, SubjectPattern } from '../../../protocol/subjects.js';
 import { stderrBusLogger } from './default-logger.js';
 import { HandlerQueue } from './handler-queue.js';
 import {

@@ -2,7 +2,8 @@
  * Checks both buses apply before anything reaches the wire, so that a mistake fails the same way
  * in-process as on NATS (where the server would otherwise drop or reject it far from the caller).
  */
-import { type AppendOptions, BusError, encoder, type Headers, PayloadTooLargeError } from './bus.js';
+import { type AppendOptions, encoder, type Headers } from '../../../protocol/bus.js';
+import { BusError, PayloadTooLargeError } from '../../../protocol/errors.js';
 
 const WHITESPACE = /\s/;
 const LOG_NAME = /^[A-Za-z0-9_-]+$/;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../../protocol/clock.js';
 import { makeNode, makePod, makeReplicaSet } from '../../../protocol/testing/builders.js';
-import { SimulatedClock } from '../../kernel/clock.js';
 import { newPodInfo } from '../framework/pod-info.js';
 import { DEFAULT_ASSUMED_POD_TTL_MS, SchedulerCache, SchedulerCacheError } from './cache.js';
 

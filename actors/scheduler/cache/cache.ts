@@ -22,9 +22,9 @@
  * and `assume` without an `await` in between.
  */
 
+import type { Clock, Timer } from '../../../protocol/clock.js';
 import type { Node } from '../../../protocol/resources/node.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
-import type { Clock, Timer } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/log.js';
 import { NodeInfoRecord } from '../framework/node-info.js';
 import { isTerminal, newPodInfo, type PodInfo, podKey } from '../framework/pod-info.js';

@@ -9,9 +9,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../../protocol/clock.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import { makeNode, makePod } from '../../../protocol/testing/builders.js';
-import { SimulatedClock } from '../../kernel/clock.js';
 import { schedulePod } from '../framework/cycle.js';
 import { newFramework } from '../framework/framework.js';
 import { newPodInfo, type PodInfo } from '../framework/pod-info.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../../protocol/clock.js';
 import { makePod } from '../../../protocol/testing/builders.js';
-import { SimulatedClock } from '../../kernel/clock.js';
 import { newFramework } from '../framework/framework.js';
 import { newPodInfo } from '../framework/pod-info.js';
 import { type QueuedPod, SchedulingQueue } from './queue.js';

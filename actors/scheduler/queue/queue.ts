@@ -21,8 +21,8 @@
  *
  * Time is the injected clock: backoff and the flush are timers on it, so tests advance it.
  */
-import { type BackoffPolicy, backoffDelay } from '../../kernel/backoff.js';
-import type { Clock, Timer } from '../../kernel/clock.js';
+import { type BackoffPolicy, backoffDelay } from '../../../protocol/backoff.js';
+import type { Clock, Timer } from '../../../protocol/clock.js';
 import type { Logger } from '../../kernel/log.js';
 import type { PodInfo } from '../framework/pod-info.js';
 import type { ClusterEvent } from '../framework/types.js';

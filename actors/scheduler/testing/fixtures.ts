@@ -4,9 +4,9 @@
  * this folder.
  */
 
+import { SimulatedClock } from '../../../protocol/clock.js';
 import type { Node } from '../../../protocol/resources/node.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
-import { SimulatedClock } from '../../kernel/clock.js';
 import { SchedulerCache } from '../cache/cache.js';
 import { newPodInfo } from '../framework/pod-info.js';
 import {

@@ -2,8 +2,8 @@ import { Command, Flags } from '@oclif/core';
 import type { Registry } from 'prom-client';
 import { faultsFromSpec } from '../../../actors/apiserver/faults.js';
 import { ApiServer, NonDurableStoreError } from '../../../actors/apiserver/server.js';
-import { systemClock } from '../../../actors/kernel/clock.js';
 import { createRegistry } from '../../../actors/kernel/metrics.js';
+import { systemClock } from '../../../protocol/clock.js';
 import { Subjects } from '../../../protocol/subjects.js';
 import {
   componentFlags,

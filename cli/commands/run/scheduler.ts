@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Command, Flags } from '@oclif/core';
-import { systemClock } from '../../../actors/kernel/clock.js';
 import { createRegistry, serveMetrics } from '../../../actors/kernel/metrics.js';
 import { Scheduler } from '../../../actors/scheduler/scheduler.js';
 import { ApiClient } from '../../../protocol/client/api-client.js';
 import { HttpTransport } from '../../../protocol/client/http.js';
 import { NatsTransport } from '../../../protocol/client/nats.js';
+import { systemClock } from '../../../protocol/clock.js';
 import { Subjects } from '../../../protocol/subjects.js';
 import { componentFlags, componentLogger, connectBus, parseListen, shutdownSignal } from '../../component.js';
 

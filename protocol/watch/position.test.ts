@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventLog } from '../../actors/kernel/bus/bus.js';
 import { MemoryBus } from '../../actors/kernel/bus/memory.js';
 import { REVISION_HEADER } from '../api.js';
+import type { EventLog } from '../bus.js';
 import { Subjects } from '../subjects.js';
-import { startForRevision } from './watch-position.js';
+import { startForRevision } from './position.js';
 
 const subjects = new Subjects('wp');
 

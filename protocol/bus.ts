@@ -14,8 +14,8 @@
  *   been trimmed away is told so (`LogExpiredError`) instead of silently skipping;
  * - a log also serves durable, shared consumers (`consume`): at-least-once work distribution.
  */
-import type { Subject, SubjectPattern } from '../../../protocol/subjects.js';
-import type { ConsumeHandler, ConsumeOptions } from './consume.js';
+import type { Logger } from './logger.js';
+import type { Subject, SubjectPattern } from './subjects.js';
 
 /** Message headers: case-insensitive names, ASCII values without CR/LF. */
 export type Headers = ReadonlyMap<string, string>;
@@ -57,16 +57,8 @@ export interface Subscription {
   readonly closed: Promise<void>;
 }
 
-/**
- * The log calls a bus makes: handler failures, dropped replies, connection changes. pino's `Logger`
- * fits this shape, so a component passes its own logger down unchanged.
- */
-export interface BusLogger {
-  debug(fields: object, msg: string): void;
-  info(fields: object, msg: string): void;
-  warn(fields: object, msg: string): void;
-  error(fields: object, msg: string): void;
-}
+/** The log calls a bus makes (handler failures, dropped replies, connection changes): a `Logger`. */
+export type BusLogger = Logger;
 
 /**
  * A synchronous or asynchronous message handler. Errors it throws are logged, never lost silently.
@@ -194,83 +186,6 @@ export interface EventLog {
   reset(): Promise<void>;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Errors: one class per failure, each with a `cause` where there is one.
-
-/** Base class for bus failures. */
-export class BusError extends Error {
-  override name = 'BusError';
-}
-
-/** Nobody subscribes to the subject a request went to. */
-export class NoRespondersError extends BusError {
-  override name = 'NoRespondersError';
-  constructor(
-    readonly subject: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`no responders for ${subject}`, options);
-  }
-}
-
-/** A request got no answer in time. */
-export class RequestTimeoutError extends BusError {
-  override name = 'RequestTimeoutError';
-  constructor(
-    readonly subject: string,
-    readonly timeoutMs: number,
-    options?: { cause?: unknown },
-  ) {
-    super(`request to ${subject} timed out after ${timeoutMs} ms`, options);
-  }
-}
-
-/** The bus was closed. */
-export class BusClosedError extends BusError {
-  override name = 'BusClosedError';
-  constructor(options?: { cause?: unknown }) {
-    super('bus is closed', options);
-  }
-}
-
-/** A log reader's position is older than the retained history: the reader must start again. */
-export class LogExpiredError extends BusError {
-  override name = 'LogExpiredError';
-  constructor(
-    readonly wantedSeq: number,
-    readonly firstSeq: number,
-  ) {
-    super(`log position ${wantedSeq} is older than the oldest retained entry ${firstSeq}`);
-  }
-}
-
-/** A fenced append found the log somewhere else than expected; nothing was stored. */
-export class LogSequenceMismatchError extends BusError {
-  override name = 'LogSequenceMismatchError';
-  constructor(
-    readonly log: string,
-    readonly expectedLastSeq: number,
-    options?: { cause?: unknown },
-  ) {
-    super(
-      `log ${log} does not end at sequence ${expectedLastSeq}: another writer appended, or entries were lost`,
-      options,
-    );
-  }
-}
-
-/** A message larger than the bus carries (`maxPayload`); nothing was sent. */
-export class PayloadTooLargeError extends BusError {
-  override name = 'PayloadTooLargeError';
-  constructor(
-    readonly size: number,
-    readonly maxPayload: number,
-    options?: { cause?: unknown },
-  ) {
-    super(`message of ${size} bytes exceeds the bus limit of ${maxPayload} bytes`, options);
-  }
-}
-
 /** Helpers shared by both implementations. */
 export const encoder = new TextEncoder();
 export const decoder = new TextDecoder();
@@ -291,4 +206,33 @@ export function subjectMatches(pattern: string, subject: string): boolean {
     if (token !== '*' && token !== s[i]) return false;
   }
   return p.length === s.length;
+}
+
+/** An entry as a consumer member receives it. */
+export interface ConsumedEntry extends LogEntry {
+  /** 1 on first delivery, then one more per redelivery (counted by the log, across members). */
+  readonly deliveryCount: number;
+}
+
+/** What a handler decides: done with the entry, or deliver it again later. */
+export type ConsumeOutcome = 'ack' | 'retry';
+
+/** Handles one entry; a throw counts as 'retry'. */
+export type ConsumeHandler = (entry: ConsumedEntry) => Promise<ConsumeOutcome>;
+
+export interface ConsumeOptions {
+  /** Only entries whose subject matches (one pattern; a list needs nats-server 2.10). Fixed per name. */
+  readonly filter?: SubjectPattern;
+  /** Deliveries of one entry before it is given up, logged (default: unlimited). */
+  readonly maxDeliver?: number;
+  /** Pause before an entry answered with 'retry' comes again (default 1,000 ms). */
+  readonly retryDelayMs?: number;
+  /** How long a delivery may go unanswered before the entry goes to a member again (default 30 s). */
+  readonly ackWaitMs?: number;
+  /**
+   * Entries handed out and not yet acknowledged, across all members (JetStream `max_ack_pending`;
+   * default 1,000). 1 keeps the whole log in order even through retries: nothing later is delivered
+   * while an earlier entry waits for its redelivery.
+   */
+  readonly maxInFlight?: number;
 }

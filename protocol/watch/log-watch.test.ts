@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventLog } from '../../actors/kernel/bus/bus.js';
 import { MemoryBus } from '../../actors/kernel/bus/memory.js';
-import { systemClock } from '../../actors/kernel/clock.js';
 import { waitFor } from '../../actors/kernel/testing/wait-for.js';
 import { REVISION_HEADER, TRUNCATED_HEADER, type WatchEvent } from '../api.js';
+import type { EventLog } from '../bus.js';
+import { systemClock } from '../clock.js';
 import type { AnyObject } from '../resources/registry.js';
 import { Subjects } from '../subjects.js';
 import { type LogWatchDeps, watchLog } from './log-watch.js';

@@ -7,8 +7,9 @@
  * position exactly. Where the log does not reach back to the revision asked for (trimmed, or
  * purged after the store could not heal a lost tail), the watch is `expired` and the client relists.
  */
-import type { EventLog } from '../../actors/kernel/bus/bus.js';
+
 import { REVISION_HEADER } from '../api.js';
+import type { EventLog } from '../bus.js';
 
 export type WatchStart =
   | {

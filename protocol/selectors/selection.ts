@@ -12,8 +12,8 @@ import {
   matchesFields,
   parseFieldSelector,
   requiresExactMatch,
-} from '../selectors/field.js';
-import { isEverything, type LabelSelector, matchesLabels, parseLabelSelector } from '../selectors/label.js';
+} from './field.js';
+import { isEverything, type LabelSelector, matchesLabels, parseLabelSelector } from './label.js';
 
 /** An object's labels and selectable field values: enough to evaluate any selector on it. */
 export interface SelectableSummary {

@@ -13,16 +13,21 @@
  *   or was reset), the watch resumes from the newest revision it handled if the log still reaches
  *   back to it, and otherwise ends with an `Expired` ApiError: the client relists. Never a silent gap.
  */
-import type { EventLog, LogEntry } from '../../actors/kernel/bus/bus.js';
-import { LogExpiredError } from '../../actors/kernel/bus/bus.js';
-import type { Clock } from '../../actors/kernel/clock.js';
+
 import { TRUNCATED_HEADER, type WatchEvent } from '../api.js';
-import { badRequest, expired, notFound } from '../errors.js';
+import type { EventLog, LogEntry } from '../bus.js';
+import type { Clock } from '../clock.js';
+import { badRequest, expired, LogExpiredError, notFound } from '../errors.js';
 import { type AnyObject, resourceByPlural } from '../resources/registry.js';
+import {
+  compileSelection,
+  type SelectableSummary,
+  type Selection,
+  selectEvent,
+} from '../selectors/selection.js';
 import type { Subjects } from '../subjects.js';
-import { compileSelection, type SelectableSummary, type Selection, selectEvent } from './selection.js';
-import type { Watch, WatchHandler, WatchOptions } from './transport.js';
-import { entryRevision, startForRevision } from './watch-position.js';
+import { entryRevision, startForRevision } from './position.js';
+import type { Watch, WatchHandler, WatchOptions } from './watch.js';
 
 export interface LogWatchDeps {
   readonly log: EventLog;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../actors/kernel/clock.js';
 import { waitFor } from '../../actors/kernel/testing/wait-for.js';
 import type { ObjectList } from '../api.js';
+import { SimulatedClock } from '../clock.js';
 import { expired, isReason, unavailable } from '../errors.js';
 import { listAllPages, restartDelay } from './list-pages.js';
 
