@@ -53,7 +53,8 @@ export class NatsTransport implements Transport {
 
   async watch(options: WatchOptions, handler: WatchHandler): Promise<Watch> {
     // Opened once and shared; a failed open (the log missing while NATS recovers) is not kept.
-    const opening = (this.log ??= this.options.bus.log(this.options.subjects.eventsStream()));
+    this.log ??= this.options.bus.log(this.options.subjects.eventsStream());
+    const opening = this.log;
     const log = await opening.catch((err: unknown) => {
       if (this.log === opening) this.log = undefined;
       throw err;
