@@ -64,10 +64,14 @@ export const defaultRelayOptions: RelayOptions = {
   callTimeoutMs: 10_000,
 };
 
-/** The relay restarts forever, backing off to 5 s: a relay that gave up would stop every watch. */
+/**
+ * The relay restarts forever, backing off to 1 s: a relay that gave up would stop every watch, and
+ * one that waited long after its store or bus came back would hold every watch back as long. A
+ * restart costs one failed request while a server is down.
+ */
 export const relaySupervision: SupervisionOverrides = {
   maxRestarts: Number.POSITIVE_INFINITY,
-  backoff: { maxMs: 5_000 },
+  backoff: { maxMs: 1_000 },
 };
 
 /** What the relay is doing, for `/readyz` and the state gauge. */
@@ -112,7 +116,7 @@ export interface RelayDeps {
   readonly report: (health: RelayHealth) => void;
 }
 
-type RelayMessage = { readonly type: 'pump' } | { readonly type: 'resync' };
+type RelayMessage = { readonly type: 'pump' };
 
 /** Where the event log ends: its last sequence and the revision of the entry there. */
 interface LogEnd {
@@ -123,6 +127,11 @@ interface LogEnd {
 /** A store or log call that did not answer in time. */
 export class RelayCallTimeoutError extends Error {
   override name = 'RelayCallTimeoutError';
+}
+
+/** A call given up because the store or bus reconnected meanwhile: the relay syncs again at once. */
+class RelayInterruptedError extends Error {
+  override name = 'RelayInterruptedError';
 }
 
 /** Builds the relay's actor logic; a restart builds a fresh one, which syncs with the log again. */
@@ -139,6 +148,12 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
   let stateCheckedAt = Number.NEGATIVE_INFINITY;
   let health: RelayHealth = { state: 'starting', pending: 0, oldestPendingAgeMs: 0 };
   let unsubscribe: (() => void) | undefined;
+  // A reconnect of the store or bus starts a new epoch: calls in flight are given up (a request
+  // sent while NATS was away is answered by nobody and would wait for its whole deadline), and the
+  // next pump syncs with the log again before appending.
+  let epoch = 0;
+  let syncedEpoch = -1;
+  let interrupt = new AbortController();
 
   const setHealth = (next: Partial<RelayHealth>) => {
     const { lastError: _dropped, ...rest } = health;
@@ -149,9 +164,14 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
     deps.report(health);
   };
 
-  /** Awaits `promise`, or fails after callTimeoutMs (+ `extraMs`) on the injected clock. */
+  /**
+   * Awaits `promise`, or fails after callTimeoutMs (+ `extraMs`) on the injected clock, or at once
+   * when the store or bus reconnects meanwhile.
+   */
   function bounded<T>(ctx: ActorContext<RelayMessage>, what: string, promise: Promise<T>, extraMs = 0) {
+    const signal = interrupt.signal;
     return new Promise<T>((resolve, reject) => {
+      const onInterrupt = () => reject(new RelayInterruptedError(`${what}: given up at a reconnect`));
       const timer = ctx.clock.setTimeout(
         () =>
           reject(
@@ -159,13 +179,19 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
           ),
         options.callTimeoutMs + extraMs,
       );
+      const settle = () => {
+        timer.cancel();
+        signal.removeEventListener('abort', onInterrupt);
+      };
+      if (signal.aborted) onInterrupt();
+      else signal.addEventListener('abort', onInterrupt, { once: true });
       promise.then(
         (value) => {
-          timer.cancel();
+          settle();
           resolve(value);
         },
         (err: unknown) => {
-          timer.cancel();
+          settle();
           reject(err);
         },
       );
@@ -200,6 +226,7 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
    * entry when the log lost entries the store had acknowledged (a lost tail).
    */
   async function sync(ctx: ActorContext<RelayMessage>): Promise<LogEnd> {
+    const syncing = epoch;
     await bounded(ctx, 'log ensure', deps.ensureLog());
     let info = await bounded(ctx, 'log info', deps.log.info());
     const last = info.messages > 0 ? await bounded(ctx, 'log get', deps.log.get(info.lastSeq)) : undefined;
@@ -246,6 +273,7 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
       }
     }
     ctx.log.info({ seq: info.lastSeq, revision, cursor }, 'relay synced with the event log');
+    syncedEpoch = syncing;
     return { seq: info.lastSeq, revision };
   }
 
@@ -268,7 +296,7 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
       later(ctx, options.retryMs);
       return;
     }
-    end ??= await sync(ctx);
+    if (end === undefined || syncedEpoch !== epoch) end = await sync(ctx);
     const entries = await bounded(
       ctx,
       'outbox read',
@@ -318,6 +346,20 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
     deps.metrics.relayed.inc(fresh.length);
   }
 
+  /** While failing: the lag as the store sees it, if it answers quickly (never delays the restart long). */
+  async function reportLag(ctx: ActorContext<RelayMessage>): Promise<void> {
+    let timer: { cancel(): void } | undefined;
+    const gaveUp = new Promise<undefined>((resolve) => {
+      timer = ctx.clock.setTimeout(() => resolve(undefined), 500);
+    });
+    const state = await Promise.race([deps.store.outboxState(), gaveUp]).catch(() => undefined); // store down: the last numbers stand
+    timer?.cancel();
+    if (!state) return;
+    deps.metrics.lag.set(state.pending);
+    deps.metrics.oldestPendingAge.set(state.oldestPendingAgeMs / 1000);
+    setHealth({ state: 'failing', pending: state.pending, oldestPendingAgeMs: state.oldestPendingAgeMs });
+  }
+
   async function refreshHealth(ctx: ActorContext<RelayMessage>, idle: boolean): Promise<void> {
     const now = ctx.clock.now();
     if (!idle && now - stateCheckedAt < 1_000 && health.state === 'leader') return;
@@ -351,19 +393,28 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
 
   return {
     start: (ctx) => {
-      unsubscribe = deps.onReconnect(() => ctx.self.send({ type: 'resync' }));
+      unsubscribe = deps.onReconnect(() => {
+        epoch++;
+        const previous = interrupt;
+        interrupt = new AbortController();
+        previous.abort();
+      });
       ctx.self.send({ type: 'pump' });
     },
     receive: async (msg, ctx) => {
       try {
         await match(msg)
           .with({ type: 'pump' }, () => pump(ctx))
-          .with({ type: 'resync' }, () => {
-            end = undefined;
-          })
           .exhaustive();
       } catch (err) {
+        if (err instanceof RelayInterruptedError && !ctx.signal.aborted) {
+          // Not a failure: the store or bus came back. Sync and go on at once, without a restart.
+          ctx.log.info({ reason: err.message }, 'relay: reconnected, syncing with the event log again');
+          ctx.self.send({ type: 'pump' });
+          return;
+        }
         setHealth({ state: 'failing', lastError: (err as Error)?.message ?? String(err) });
+        await reportLag(ctx);
         throw err; // the supervisor restarts the relay, which syncs again
       }
     },
