@@ -21,7 +21,6 @@ import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { ApiServer } from '../actors/apiserver/server.js';
 import { RedisStore } from '../actors/apiserver/store/redis/store.js';
 import { NatsBus } from '../actors/kernel/bus/nats.js';
-import { systemClock } from '../actors/kernel/clock.js';
 import { type CapturedLogger, captureLogger } from '../actors/kernel/log.js';
 import { waitFor } from '../actors/kernel/testing/wait-for.js';
 import type { WatchEvent } from '../protocol/api.js';
@@ -29,10 +28,11 @@ import { ApiClient } from '../protocol/client/api-client.js';
 import { HttpTransport } from '../protocol/client/http.js';
 import { Informer } from '../protocol/client/informer.js';
 import { NatsTransport } from '../protocol/client/nats.js';
-import type { Watch } from '../protocol/client/transport.js';
+import { systemClock } from '../protocol/clock.js';
 import { ApiError } from '../protocol/errors.js';
 import type { AnyObject } from '../protocol/resources/registry.js';
 import { Subjects } from '../protocol/subjects.js';
+import type { Watch } from '../protocol/watch/watch.js';
 import { removeKeys, removeStreams, uniquePrefix } from './cluster.js';
 import {
   describeWithServices,
