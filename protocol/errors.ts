@@ -275,3 +275,67 @@ export class PayloadTooLargeError extends BusError {
     super(`message of ${size} bytes exceeds the bus limit of ${maxPayload} bytes`, options);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Failures inside components, kept here so every error class has one home (STYLE.md). The API
+// maps those that reach a client to a Status in one place (`statusOfError`).
+
+/** A text that is not a quantity; `input` is the text. */
+export class QuantityError extends Error {
+  override readonly name = 'QuantityError';
+
+  constructor(
+    message: string,
+    readonly input: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The store could not be reached or did not answer; the operation may or may not have happened. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  constructor(operation: string, options: { cause: unknown }) {
+    super(
+      `store unavailable during ${operation}: ${(options.cause as Error)?.message ?? String(options.cause)}`,
+      options,
+    );
+  }
+}
+
+/** Raised when the store is not durable and the server was told to require it. */
+export class NonDurableStoreError extends Error {
+  override name = 'NonDurableStoreError';
+}
+
+/** Raised when a body is over the limit; the face answers 413 and closes the connection. */
+export class BodyTooLargeError extends ApiError {
+  constructor(limit: number) {
+    super('RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+  }
+}
+
+/** A store or log call that did not answer in time. */
+export class RelayCallTimeoutError extends Error {
+  override name = 'RelayCallTimeoutError';
+}
+
+/** A call given up because the store or bus reconnected meanwhile: the relay syncs again at once. */
+export class RelayInterruptedError extends Error {
+  override name = 'RelayInterruptedError';
+}
+
+/** Thrown on a second spawn with a name still in use, a spawn after `stop`, or a bad pool size. */
+export class SpawnError extends Error {
+  override name = 'SpawnError';
+}
+
+/** Misuse of the cache by its caller (assuming a pod twice): a bug, not a cluster condition. */
+export class SchedulerCacheError extends Error {
+  override readonly name = 'SchedulerCacheError';
+}
+
+/** A profile that names an unknown plugin, names one twice, or gives a bad weight. */
+export class FrameworkConfigError extends Error {
+  override readonly name = 'FrameworkConfigError';
+}

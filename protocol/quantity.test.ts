@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { QuantityError } from './errors.js';
 import {
   compareQuantity,
   formatQuantity,
@@ -8,7 +9,6 @@ import {
   QUANTITY_FORMAT_MESSAGE,
   QUANTITY_RANGE_MESSAGE,
   QUANTITY_SUFFIX_MESSAGE,
-  QuantityError,
   type QuantityFormat,
   quantityFromInt,
   quantityFromMilli,

@@ -11,6 +11,7 @@
  * Grammar: sign? digits (. digits)? suffix, where suffix is a binary SI suffix (Ki Mi Gi Ti Pi Ei),
  * a decimal SI suffix (n u m "" k M G T P E), or `e`/`E` followed by a signed integer.
  */
+import { QuantityError } from './errors.js';
 
 /** The notation family a quantity was written in, which its canonical form keeps. */
 export type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
@@ -28,18 +29,6 @@ export const QUANTITY_FORMAT_MESSAGE =
 export const QUANTITY_SUFFIX_MESSAGE = "unable to parse quantity's suffix";
 /** For values whose whole units do not fit in an int64, which no Kubernetes client could read. */
 export const QUANTITY_RANGE_MESSAGE = 'quantity is too large: its value must fit in a 64-bit integer';
-
-/** A text that is not a quantity; `input` is the text. */
-export class QuantityError extends Error {
-  override readonly name = 'QuantityError';
-
-  constructor(
-    message: string,
-    readonly input: string,
-  ) {
-    super(message);
-  }
-}
 
 const NANO = 1_000_000_000n;
 const INT64_MAX = 2n ** 63n - 1n;

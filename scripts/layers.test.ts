@@ -3,13 +3,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { findViolations, importsOf, layerRule } from './layers.js';
+import { findStrayErrorClasses, findViolations, importsOf, layerRule } from './layers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 describe('layering', () => {
   it('holds in this tree', () => {
     expect(findViolations(root)).toEqual([]);
+  });
+
+  it('keeps every error class in protocol/errors.ts', () => {
+    expect(findStrayErrorClasses(root)).toEqual([]);
   });
 
   it('is found when planted', () => {

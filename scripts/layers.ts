@@ -91,3 +91,16 @@ function walk(dir: string): string[] {
     return e.name.endsWith('.ts') ? [full] : [];
   });
 }
+
+/** Production files that declare an error class anywhere but `protocol/errors.ts` (its one home). */
+export function findStrayErrorClasses(root: string, folders = ['protocol', 'actors', 'cli']): string[] {
+  const stray: string[] = [];
+  for (const folder of folders) {
+    for (const file of walk(path.join(root, folder))) {
+      const rel = path.relative(root, file);
+      if (rel === 'protocol/errors.ts' || isTestSupport(rel)) continue;
+      if (/^\s*(export\s+)?class\s+\w+Error\s+extends\b/m.test(readFileSync(file, 'utf8'))) stray.push(rel);
+    }
+  }
+  return stray;
+}

@@ -5,6 +5,7 @@ import { ApiClient } from '../../protocol/client/api-client.js';
 import { publishDesired } from '../../protocol/client/desired.js';
 import { NatsTransport } from '../../protocol/client/nats.js';
 import { systemClock } from '../../protocol/clock.js';
+import { StoreUnavailableError } from '../../protocol/errors.js';
 import type { Event } from '../../protocol/resources/event.js';
 import type { AnyObject } from '../../protocol/resources/registry.js';
 import { Subjects } from '../../protocol/subjects.js';
@@ -16,7 +17,7 @@ import { type DesiredOptions, desiredLogic, desiredSupervision, FailedDesiredApp
 import { apiMetrics } from './metrics.js';
 import { ApiServer } from './server.js';
 import { SqliteStore } from './store/sqlite/store.js';
-import { type ObjectKey, type Store, StoreUnavailableError } from './store/store.js';
+import type { ObjectKey, Store } from './store/store.js';
 import { type TestApi, testApi } from './testing/deps.js';
 
 const subjects = new Subjects('skiff');

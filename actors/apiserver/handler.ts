@@ -5,10 +5,9 @@
 import { match, P } from 'ts-pattern';
 import type { ApiRequest } from '../../protocol/api.js';
 import type { Status } from '../../protocol/errors.js';
-import { ApiError, internal, toApiError, unavailable } from '../../protocol/errors.js';
+import { ApiError, internal, StoreUnavailableError, toApiError, unavailable } from '../../protocol/errors.js';
 import type { ApiDeps } from './deps.js';
 import type { ApiMetrics } from './metrics.js';
-import { StoreUnavailableError } from './store/store.js';
 import { remove, removeCollection } from './verbs/delete.js';
 import { get, list } from './verbs/read.js';
 import { bind, getScale, writeScale } from './verbs/subresources.js';

@@ -30,6 +30,7 @@ import type { Counter, Gauge } from 'prom-client';
 import { match } from 'ts-pattern';
 import { REVISION_HEADER, TRUNCATED_HEADER } from '../../protocol/api.js';
 import type { AppendResult, EventLog } from '../../protocol/bus.js';
+import { RelayCallTimeoutError, RelayInterruptedError } from '../../protocol/errors.js';
 import { type AnyObject, resourceByPlural } from '../../protocol/resources/registry.js';
 import { summarize } from '../../protocol/selectors/selection.js';
 import type { Subjects } from '../../protocol/subjects.js';
@@ -122,16 +123,6 @@ type RelayMessage = { readonly type: 'pump' };
 interface LogEnd {
   readonly seq: number;
   readonly revision: number;
-}
-
-/** A store or log call that did not answer in time. */
-export class RelayCallTimeoutError extends Error {
-  override name = 'RelayCallTimeoutError';
-}
-
-/** A call given up because the store or bus reconnected meanwhile: the relay syncs again at once. */
-class RelayInterruptedError extends Error {
-  override name = 'RelayInterruptedError';
 }
 
 /** Builds the relay's actor logic; a restart builds a fresh one, which syncs with the log again. */

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { Bus, EventLog, Subscription } from '../../protocol/bus.js';
 import type { Clock } from '../../protocol/clock.js';
+import { NonDurableStoreError } from '../../protocol/errors.js';
 import { Subjects } from '../../protocol/subjects.js';
 import type { Logger } from '../kernel/log.js';
 import { ActorSystem } from '../kernel/system.js';
@@ -66,11 +67,6 @@ interface ApiServerParts {
 export interface Readiness {
   readonly ready: boolean;
   readonly checks: readonly { readonly name: string; readonly ok: boolean; readonly detail: string }[];
-}
-
-/** Raised when the store is not durable and the server was told to require it. */
-export class NonDurableStoreError extends Error {
-  override name = 'NonDurableStoreError';
 }
 
 /** One API server replica. */

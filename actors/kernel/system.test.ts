@@ -1,9 +1,10 @@
 import { match } from 'ts-pattern';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../protocol/clock.js';
+import { SpawnError } from '../../protocol/errors.js';
 import type { ActorLogic, ActorRef, SupervisionEvent } from './actor.js';
 import { silentLogger } from './log.js';
-import { ActorSystem, SpawnError } from './system.js';
+import { ActorSystem } from './system.js';
 import { deferred } from './testing/deferred.js';
 import { waitFor } from './testing/wait-for.js';
 

@@ -7,6 +7,7 @@
  */
 
 import type { Clock } from '../../protocol/clock.js';
+import { SpawnError } from '../../protocol/errors.js';
 import type {
   ActorFactory,
   ActorPool,
@@ -58,11 +59,6 @@ export interface SpawnOptions {
 export interface PoolOptions extends SpawnOptions {
   /** How many instances serve the shared queue, each one message at a time. */
   readonly instances: number;
-}
-
-/** Thrown on a second spawn with a name still in use, a spawn after `stop`, or a bad pool size. */
-export class SpawnError extends Error {
-  override name = 'SpawnError';
 }
 
 /** What the registry keeps of a running actor: its message type no longer matters there. */

@@ -6,14 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, badRequest } from '../../../protocol/errors.js';
-
-/** Raised when a body is over the limit; the face answers 413 and closes the connection. */
-export class BodyTooLargeError extends ApiError {
-  constructor(limit: number) {
-    super('RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
-  }
-}
+import { ApiError, BodyTooLargeError, badRequest } from '../../../protocol/errors.js';
 
 /** Reads the whole body, throwing BodyTooLargeError as soon as it is known to exceed `limit` bytes. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {

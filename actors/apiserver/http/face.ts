@@ -10,9 +10,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { ApiError } from '../../../protocol/errors.js';
+import { ApiError, BodyTooLargeError } from '../../../protocol/errors.js';
 import type { Limits } from '../deps.js';
-import { BodyTooLargeError, decodeBody, readBody } from './body.js';
+import { decodeBody, readBody } from './body.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, rootPaths, versionInfo } from './discovery.js';
 import { mapRequest } from './mapping.js';
 import { openapiDocument, openapiRoot } from './openapi.js';

@@ -234,14 +234,3 @@ export function splitForRevision(object: StoredObject): { head: string; tail: st
 export function joinWithRevision(parts: { head: string; tail: string }, revision: number): string {
   return `${parts.head}${revision}${parts.tail}`;
 }
-
-/** The store could not be reached or did not answer; the operation may or may not have happened. */
-export class StoreUnavailableError extends Error {
-  override name = 'StoreUnavailableError';
-  constructor(operation: string, options: { cause: unknown }) {
-    super(
-      `store unavailable during ${operation}: ${(options.cause as Error)?.message ?? String(options.cause)}`,
-      options,
-    );
-  }
-}

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../../protocol/clock.js';
+import { SchedulerCacheError } from '../../../protocol/errors.js';
 import { makeNode, makePod, makeReplicaSet } from '../../../protocol/testing/builders.js';
 import { newPodInfo } from '../framework/pod-info.js';
-import { DEFAULT_ASSUMED_POD_TTL_MS, SchedulerCache, SchedulerCacheError } from './cache.js';
+import { DEFAULT_ASSUMED_POD_TTL_MS, SchedulerCache } from './cache.js';
 
 const Gi = 1024 ** 3;
 

@@ -23,6 +23,7 @@
  */
 
 import type { Clock, Timer } from '../../../protocol/clock.js';
+import { SchedulerCacheError } from '../../../protocol/errors.js';
 import type { Node } from '../../../protocol/resources/node.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { Logger } from '../../kernel/log.js';
@@ -36,11 +37,6 @@ export const DEFAULT_ASSUMED_POD_TTL_MS = 30_000;
 export const DEFAULT_CLEANUP_INTERVAL_MS = 1_000;
 
 const NO_OWNER_PODS: ReadonlyMap<string, number> = new Map();
-
-/** Misuse of the cache by its caller (assuming a pod twice): a bug, not a cluster condition. */
-export class SchedulerCacheError extends Error {
-  override readonly name = 'SchedulerCacheError';
-}
 
 /** What the cache depends on. */
 export interface SchedulerCacheOptions {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { FrameworkConfigError } from '../../../protocol/errors.js';
 import type { Node } from '../../../protocol/resources/node.js';
 import { makeNode, makePod, makeReplicaSet } from '../../../protocol/testing/builders.js';
 import { cacheOf } from '../testing/fixtures.js';
 import { numFeasibleNodesToFind, type ScheduleResult, schedulePod } from './cycle.js';
-import { FrameworkConfigError, newFramework } from './framework.js';
+import { newFramework } from './framework.js';
 import { newPodInfo, type PodInfo } from './pod-info.js';
 import { defaultProfile } from './profile.js';
 import { defaultRegistry } from './registry.js';

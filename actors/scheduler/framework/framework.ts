@@ -3,6 +3,8 @@
  * `schedulePod` (cycle.ts). Building it validates the profile, so a misspelt plugin name fails at
  * start-up, not at the first pod.
  */
+
+import { FrameworkConfigError } from '../../../protocol/errors.js';
 import { defaultProfile, type Profile } from './profile.js';
 import { defaultRegistry, type Registry } from './registry.js';
 import type {
@@ -15,11 +17,6 @@ import type {
   ScorePlugin,
   Status,
 } from './types.js';
-
-/** A profile that names an unknown plugin, names one twice, or gives a bad weight. */
-export class FrameworkConfigError extends Error {
-  override readonly name = 'FrameworkConfigError';
-}
 
 /** A score plugin with the weight its normalized score is multiplied by. */
 export interface WeightedScorePlugin {

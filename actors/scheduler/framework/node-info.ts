@@ -8,7 +8,9 @@
  * `Snapshot.podsOfOwner`.) Plugins see the readonly `NodeInfo`; only the cache holds
  * the `NodeInfoRecord` behind it and calls its mutators.
  */
-import { parseQuantity, type Quantity, QuantityError, toInt, toMilli } from '../../../protocol/quantity.js';
+
+import { QuantityError } from '../../../protocol/errors.js';
+import { parseQuantity, type Quantity, toInt, toMilli } from '../../../protocol/quantity.js';
 import type { Node } from '../../../protocol/resources/node.js';
 import type { Taint } from '../../../protocol/resources/scheduling.js';
 import type { PodInfo } from './pod-info.js';

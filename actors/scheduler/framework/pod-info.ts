@@ -9,7 +9,8 @@
  * (`defaultContainer`), so a container with only a limit requests exactly its limit here.
  */
 
-import { parseQuantity, type Quantity, QuantityError, toInt, toMilli } from '../../../protocol/quantity.js';
+import { QuantityError } from '../../../protocol/errors.js';
+import { parseQuantity, type Quantity, toInt, toMilli } from '../../../protocol/quantity.js';
 import type { Container } from '../../../protocol/resources/container.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import { type AffinityTerm, compileAffinityTerms } from '../helpers/affinity-term.js';

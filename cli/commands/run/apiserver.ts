@@ -1,9 +1,10 @@
 import { Command, Flags } from '@oclif/core';
 import type { Registry } from 'prom-client';
 import { faultsFromSpec } from '../../../actors/apiserver/faults.js';
-import { ApiServer, NonDurableStoreError } from '../../../actors/apiserver/server.js';
+import { ApiServer } from '../../../actors/apiserver/server.js';
 import { createRegistry } from '../../../actors/kernel/metrics.js';
 import { systemClock } from '../../../protocol/clock.js';
+import { NonDurableStoreError } from '../../../protocol/errors.js';
 import { Subjects } from '../../../protocol/subjects.js';
 import {
   componentFlags,

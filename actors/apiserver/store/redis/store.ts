@@ -5,6 +5,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { StoreUnavailableError } from '../../../../protocol/errors.js';
 import {
   DEFAULT_OUTBOX_RETAIN,
   DEFAULT_TOMBSTONE_LIMIT,
@@ -20,7 +21,6 @@ import {
   type OutboxState,
   type Store,
   type StoredObject,
-  StoreUnavailableError,
   splitForRevision,
   type UpdateOptions,
   type WatchEventType,
