@@ -34,6 +34,8 @@ describe('layering', () => {
         'actors/apiserver/verbs/commit.ts',
         "export const commit = 1;\nimport('../../../protocol/client/informer.js');\n",
       );
+      put('actors/kernel/system.ts', 'export class SpawnError extends Error {}\n');
+      expect(findStrayErrorClasses(dir)).toEqual(['actors/kernel/system.ts']);
       expect(findViolations(dir)).toEqual([
         {
           file: 'protocol/client/informer.ts',
