@@ -110,4 +110,101 @@ describeWithServices('event path under faults on NATS', skip, () => {
       await removeStreams(url, subjects);
     }
   });
+
+  it('a 1 MiB object written over HTTP: label- and field-selector watches over NATS behave as for a small one', async () => {
+    const url = services.nats?.url ?? '';
+    const bus = await NatsBus.connect({ servers: url, name: 'event-path-big', log: silentLogger() });
+    const store = new SqliteStore({ path: ':memory:' });
+    const subjects = new Subjects(uniquePrefix('big'));
+    const server = await ApiServer.start({
+      bus,
+      store,
+      subjects,
+      clock: systemClock,
+      log: silentLogger(),
+      registry: new Registry(),
+      relay: { blockMs: 20 },
+      http: { host: '127.0.0.1', port: 0 },
+    });
+    const client = new ApiClient(new NatsTransport({ bus, subjects }));
+    const base = `${server.httpUrl}/api/v1/namespaces/default/configmaps`;
+    const send = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      expect(res.status, await res.clone().text()).toBeLessThan(300);
+      return (await res.json()) as { metadata: { resourceVersion: string } };
+    };
+    try {
+      const listed = await client.list('configmaps', { namespace: 'default' });
+      const rv = listed.metadata.resourceVersion;
+      const types = (events: { type: string }[]) => events.map((e) => e.type);
+      const byLabel: { type: string; object: unknown }[] = [];
+      const byField: { type: string; object: unknown }[] = [];
+      const w1 = await client.watch(
+        { resource: 'configmaps', resourceVersion: rv, labelSelector: 'size=big' },
+        (e) => {
+          byLabel.push(e);
+        },
+      );
+      const w2 = await client.watch(
+        { resource: 'configmaps', resourceVersion: rv, fieldSelector: 'metadata.name=huge' },
+        (e) => {
+          byField.push(e);
+        },
+      );
+      // An object of 1 MiB in all (data just under it): the largest one bus message carries, so its
+      // events (object and previous version) are too large and travel as references with summaries.
+      // Larger ones are refused at write time with 413, since no client on the bus could read them.
+      const tooBig = await fetch(base, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'too-big', namespace: 'default' },
+          data: { blob: 'x'.repeat(1024 * 1024) },
+        }),
+      });
+      expect(tooBig.status).toBe(413);
+      expect(await tooBig.text()).toMatch(/too large: \d+ bytes, the limit is \d+/);
+      const blob = 'x'.repeat(1024 * 1024 - 20 * 1024);
+      const cm = (labels: Record<string, string>, resourceVersion?: string) => ({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: 'huge',
+          namespace: 'default',
+          labels,
+          ...(resourceVersion ? { resourceVersion } : {}),
+        },
+        data: { blob },
+      });
+      const created = await send('POST', '', cm({ size: 'big' }));
+      await waitFor(() => expect(types(byLabel)).toEqual(['ADDED']));
+      expect((byLabel[0]?.object as { data: { blob: string } } | undefined)?.data.blob).toHaveLength(
+        blob.length,
+      );
+      const unlabelled = await send('PUT', '/huge', cm({}, created.metadata.resourceVersion));
+      await waitFor(() => expect(types(byLabel)).toEqual(['ADDED', 'DELETED']));
+      await send('PUT', '/huge', cm({ size: 'big' }, unlabelled.metadata.resourceVersion));
+      await waitFor(() => expect(types(byLabel)).toEqual(['ADDED', 'DELETED', 'ADDED']));
+      await send('DELETE', '/huge');
+      await waitFor(() => expect(types(byLabel)).toEqual(['ADDED', 'DELETED', 'ADDED', 'DELETED']));
+      await waitFor(() => expect(types(byField)).toEqual(['ADDED', 'MODIFIED', 'MODIFIED', 'DELETED']));
+      expect((byLabel[3]?.object as { metadata: { labels: unknown } } | undefined)?.metadata.labels).toEqual({
+        size: 'big',
+      });
+      await w1.close();
+      await w2.close();
+    } finally {
+      await client.close();
+      await server.stop();
+      await store.close();
+      await bus.close();
+      await removeStreams(url, subjects);
+    }
+  });
 });

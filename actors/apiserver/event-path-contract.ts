@@ -125,6 +125,11 @@ async function expectStrictOrder(server: ApiServer): Promise<number[]> {
   return revisions;
 }
 
+/** Prints what a scenario did and how long the path took to recover (one line per fault). */
+function report(name: string, fault: string, since: number): void {
+  console.log(`event path (${name}): ${fault}; recovered in ${Date.now() - since} ms`);
+}
+
 /** Waits until the relay has nothing pending (the start-up namespaces are in the log). */
 async function relayed(fixture: EventPathFixture): Promise<void> {
   await waitFor(async () => expect((await fixture.store.outboxState()).pending).toBe(0));
@@ -164,9 +169,11 @@ export function describeEventPathContract(name: string, factory: EventPathFactor
       const held = fixture.holdAppend();
       const created = await createAll(client, 'r', 10);
       await waitFor(() => expect(held.hits).toBe(1));
+      const released = Date.now();
       await held.release();
       const acknowledged = created.map((o) => o.metadata.name).sort();
       await waitFor(() => expect(names(live.events).sort()).toEqual(acknowledged), { timeoutMs: 15_000 });
+      report(name, 'first append of a 10-entry batch held until the rest were refused', released);
 
       const revisions = await expectStrictOrder(server);
       for (const o of created) {
@@ -219,6 +226,7 @@ export function describeEventPathContract(name: string, factory: EventPathFactor
       // One entry, so each failure is one failed pump and one restart: six in a row, which the
       // default policy (five per minute) would have ended for good.
       fixture.failAppends(6);
+      const failingSince = Date.now();
       const created = await createAll(client, 'f', 1);
       await waitFor(() => expect(server.readiness()).toMatchObject({ ready: false }));
       expect(server.readiness().checks[0]?.detail).toMatch(/^failing: .*injected|^failing: /);
@@ -229,6 +237,7 @@ export function describeEventPathContract(name: string, factory: EventPathFactor
         },
       );
       await waitFor(() => expect(server.readiness().ready).toBe(true));
+      report(name, '6 appends in a row failed (6 relay restarts)', failingSince);
       await expectStrictOrder(server);
       await live.watch.close();
     });
@@ -245,6 +254,7 @@ export function describeEventPathContract(name: string, factory: EventPathFactor
 
       // The log loses everything (as a NATS store wiped, or a tail lost and renumbered); the relay
       // finds it out at its next append, and the store still holds every entry.
+      const lost = Date.now();
       await server.events.reset();
       // A watcher cannot tell an emptied log from one that never had its entries: it relists.
       expect(await live.watch.closed).toMatchObject({ reason: 'Expired' });
@@ -257,6 +267,7 @@ export function describeEventPathContract(name: string, factory: EventPathFactor
       });
       const all = [...before, later].map((o) => o.metadata.name);
       await waitFor(() => expect(names(resumed.events)).toEqual(all), { timeoutMs: 15_000 });
+      report(name, 'event log emptied under the relay, healed from the retained outbox', lost);
       const revisions = await expectStrictOrder(server);
       for (const o of [...before, later]) expect(revisions).toContain(Number(o.metadata.resourceVersion));
       await resumed.watch.close();
@@ -272,6 +283,7 @@ export function describeEventPathContract(name: string, factory: EventPathFactor
       });
       await waitFor(() => expect(names(live.events)).toHaveLength(6));
 
+      const lost = Date.now();
       await server.events.reset();
       expect(await live.watch.closed).toMatchObject({ reason: 'Expired' });
       const later = await client.create('configmaps', configMap('g-late'));
@@ -292,6 +304,7 @@ export function describeEventPathContract(name: string, factory: EventPathFactor
         resourceVersion: String(Number(later.metadata.resourceVersion) - 1),
       });
       await waitFor(() => expect(names(fresh.events)).toEqual(['g-late']));
+      report(name, 'event log emptied beyond the retained outbox, reset behind a horizon', lost);
       await fresh.watch.close();
     });
 

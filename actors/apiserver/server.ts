@@ -117,10 +117,13 @@ export class ApiServer {
     };
     const events = await options.bus.log(subjects.eventsStream(), eventLogConfig);
     const configured = options.limits ?? defaultLimits;
-    // A list reply must fit in one bus message, with room for the envelope around the items.
+    // A list reply must fit in one bus message, with room for the envelope around the items; so
+    // must an object, or a client on the bus could store it and never read it back (raise NATS'
+    // max_payload to store objects up to Kubernetes' 1.5 MiB).
     const limits: Limits = {
       ...configured,
       maxListBytes: Math.max(1024, Math.min(configured.maxListBytes, options.bus.maxPayload - 128 * 1024)),
+      maxObjectBytes: Math.max(1024, Math.min(configured.maxObjectBytes, options.bus.maxPayload - 16 * 1024)),
     };
     const deps: ApiDeps = {
       store: options.store,
