@@ -339,3 +339,42 @@ export class SchedulerCacheError extends Error {
 export class FrameworkConfigError extends Error {
   override readonly name = 'FrameworkConfigError';
 }
+
+/** A container runtime failed at something (the cause says what); the kubelet retries with backoff. */
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+}
+
+/** An image that is not in the local store and could not be pulled: `ErrImagePull`, then `ImagePullBackOff`. */
+export class ImagePullError extends RuntimeError {
+  override name = 'ImagePullError';
+  constructor(
+    readonly image: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`failed to pull image "${image}": ${reason}`, options);
+  }
+}
+
+/** A container or sandbox the runtime does not have (removed, or never created). */
+export class RuntimeObjectNotFoundError extends RuntimeError {
+  override name = 'RuntimeObjectNotFoundError';
+  constructor(
+    readonly kind: 'container' | 'sandbox',
+    readonly id: string,
+  ) {
+    super(`${kind} ${id} not found`);
+  }
+}
+
+/** An exec that did not finish within its time limit (the command may still be running). */
+export class ExecTimeoutError extends RuntimeError {
+  override name = 'ExecTimeoutError';
+  constructor(
+    readonly command: readonly string[],
+    readonly timeoutMs: number,
+  ) {
+    super(`command ${JSON.stringify(command)} did not finish within ${timeoutMs} ms`);
+  }
+}
