@@ -34,7 +34,8 @@ import type { ContainerRuntime, EventSubscription } from './runtimes/runtime.js'
 export interface KubeletOptions {
   readonly nodeName: string;
   readonly client: ApiClient;
-  readonly bus: Bus;
+  /** Heartbeats go out on the bus; a kubelet that reaches the API over HTTP only sends none. */
+  readonly bus?: Bus;
   readonly subjects: Subjects;
   readonly runtime: ContainerRuntime;
   readonly clock: Clock;
@@ -121,7 +122,7 @@ export class Kubelet {
       },
       receive: async (_msg, ctx) => {
         const now = clock.now();
-        bus.publish(
+        bus?.publish(
           subjects.nodeHeartbeat(facts.name),
           JSON.stringify({ node: facts.name, time: new Date(now).toISOString() }),
         );
