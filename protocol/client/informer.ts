@@ -98,15 +98,21 @@ export class Informer<T extends AnyObject = AnyObject> {
     return this.syncedOnce === undefined;
   }
 
-  get(namespace: string, name: string): T | undefined {
+  // Reads come out Readonly: the cache is shared by every reader and must never be edited in
+  // place (clone first, as client-go's listers demand).
+
+  /** The cached object, if any. */
+  get(namespace: string, name: string): Readonly<T> | undefined {
     return this.cache.get(namespace ? `${namespace}/${name}` : name);
   }
 
-  getByKey(key: string): T | undefined {
+  /** The cached object under `namespace/name` (or `name`), if any. */
+  getByKey(key: string): Readonly<T> | undefined {
     return this.cache.get(key);
   }
 
-  list(): T[] {
+  /** Every cached object. */
+  list(): Readonly<T>[] {
     return [...this.cache.values()];
   }
 
@@ -115,7 +121,7 @@ export class Informer<T extends AnyObject = AnyObject> {
   }
 
   /** Objects found under `value` in the named index. */
-  byIndex(index: string, value: string): T[] {
+  byIndex(index: string, value: string): Readonly<T>[] {
     const keys = this.indexes.get(index)?.get(value);
     if (!keys) return [];
     return [...keys].map((k) => this.cache.get(k)).filter((o): o is T => o !== undefined);
