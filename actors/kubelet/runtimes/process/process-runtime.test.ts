@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -224,14 +224,18 @@ describe('ProcessRuntime', () => {
 
     it('keeps the output an adopted process wrote while no instance read it', async () => {
       const first = await open();
-      const script = 'trap "echo late line" USR1; echo ready; while :; do sleep 100000 & wait; done';
-      const id = await run(first, ['sh', '-c', script]);
+      // The marker file says the line is written (into the FIFO, as nobody reads it then).
+      const marker = path.join(stateDir, 'printed');
+      const script =
+        'trap \'echo late line; touch "$1"\' USR1; echo ready; while :; do sleep 100000 & wait; done';
+      const id = await run(first, ['sh', '-c', script, 'sh', marker]);
       await waitFor(() => readFileSync(path.join(stateDir, 'uid-1', 'main-0.log'), 'utf8').includes('ready'));
       await first.close();
       const record = pidOf(id);
       if (record?.kind !== 'container' || !record.pid) throw new Error('no pid');
       // Printed while nobody reads: it waits in the FIFO, which the process holds open.
       signalGroup(record.pid, 'SIGUSR1');
+      await waitFor(() => existsSync(marker), { description: 'the trap ran' });
 
       const second = await open();
       await second.stopContainer(id, 5000);
