@@ -180,9 +180,11 @@ export function describeRuntimeContract(
     });
 
     afterEach(async () => {
-      // Remove everything through a fresh instance per node (also checks that one can), then let
-      // the harness kill strays and delete its state.
+      // Close the test's instances, remove everything through a fresh instance per node (as a
+      // restarted kubelet would, which also checks that one can), then let the harness kill
+      // strays and delete its state.
       try {
+        for (const runtime of opened) await runtime.close();
         for (const node of nodes) {
           const runtime = await harness.open(node);
           for (const c of await runtime.listContainers()) {
@@ -196,7 +198,6 @@ export function describeRuntimeContract(
           await runtime.close();
         }
       } finally {
-        for (const runtime of opened) await runtime.close();
         await harness.cleanup();
       }
     });

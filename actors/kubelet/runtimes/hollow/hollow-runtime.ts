@@ -257,7 +257,9 @@ export class HollowRuntime implements ContainerRuntime {
       c.exitWaiters.push(resolve);
     });
     const onTerm = c.behaviour?.type === 'failToStart' ? undefined : c.behaviour?.onTerm;
-    if (onTerm?.type === 'ignore') {
+    if (gracePeriodMs <= 0) {
+      this.finish(c, EXIT_SIGKILL, 'Error');
+    } else if (onTerm?.type === 'ignore') {
       // The process ignores SIGTERM: only the SIGKILL after the grace period ends it.
       c.timer?.cancel();
       c.timer = this.clock.setTimeout(() => this.finish(c, EXIT_SIGKILL, 'Error'), gracePeriodMs);

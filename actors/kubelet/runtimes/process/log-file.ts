@@ -34,12 +34,18 @@ export class LogPipe {
     private readonly clock: Clock,
     private readonly onLine: (line: string) => void,
   ) {
-    this.logFd = openSync(logPath, 'a');
     const fifoFd = openSync(fifoPath, 'r+');
-    // Read-write above only to open without blocking; reopen read-only below so that end of file
-    // can happen (a read-write descriptor would count as a writer itself).
+    // Read-write above only so that opening for reading below cannot block (a writer exists: us);
+    // the reader is read-only so that end of file can happen (a read-write descriptor would count
+    // as a writer itself).
     const readFd = openSync(fifoPath, 'r');
     closeSync(fifoFd);
+    try {
+      this.logFd = openSync(logPath, 'a');
+    } catch (error) {
+      closeSync(readFd);
+      throw error;
+    }
     this.socket = new net.Socket({ fd: readFd, readable: true, writable: false });
     this.ended = new Promise<void>((resolve) => {
       this.socket.on('data', (chunk: Buffer) => this.append(this.decoder.write(chunk)));

@@ -290,9 +290,7 @@ export class ProcessRuntime implements ContainerRuntime {
       // Read before the exit can be reaped: until the loop handles SIGCHLD the pid stays ours.
       pidStartTicks: readProcStat(pid)?.startTicks,
     });
-    child.once('exit', (code, signal) => {
-      void this.finish(containerId, exitCodeOf(code, signal));
-    });
+    child.once('exit', (code, signal) => this.finishLogged(containerId, exitCodeOf(code, signal)));
     this.emit({ type: 'started', containerId, podUid: record.podUid });
   }
 
@@ -433,7 +431,7 @@ export class ProcessRuntime implements ContainerRuntime {
       if (record.pid !== undefined && isSameLiveProcess(record.pid, record.pidStartTicks ?? '')) {
         live.pollTimer = this.clock.setTimeout(check, this.options.adoptedPollMs ?? 1000);
       } else {
-        void this.finish(record.id, EXIT_UNKNOWN, REASON_UNKNOWN);
+        this.finishLogged(record.id, EXIT_UNKNOWN, REASON_UNKNOWN);
       }
     };
     try {
@@ -443,6 +441,13 @@ export class ProcessRuntime implements ContainerRuntime {
       this.log.warn({ container: record.id, err: error }, 'adopted a process whose output pipe is gone');
     }
     check();
+  }
+
+  /** `finish` from an event handler, where nobody awaits it: a failure (a record not written) is logged. */
+  private finishLogged(containerId: string, exitCode: number, reason?: string): void {
+    this.finish(containerId, exitCode, reason).catch((error: unknown) =>
+      this.log.error({ container: containerId, err: error }, 'recording a container exit failed'),
+    );
   }
 
   /** A process exited: end its group, drain its log, record the exit, tell listeners. */
