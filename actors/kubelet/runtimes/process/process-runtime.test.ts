@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RuntimeError } from '../../../../protocol/errors.js';
+import { ExecTimeoutError, RuntimeError } from '../../../../protocol/errors.js';
 import { noopLogger } from '../../../../protocol/logger.js';
 import { waitFor } from '../../../kernel/testing/wait-for.js';
 import { describeRuntimeContract, type RuntimeCommands } from '../contract.js';
@@ -174,6 +174,15 @@ describe('ProcessRuntime', () => {
     await waitFor(() => readProcStat(orphan) === undefined || readProcStat(orphan)?.state === 'Z', {
       description: 'the background sleep is gone',
     });
+  });
+
+  it('exec: a command not found is 127; one that outlasts its timeout is an ExecTimeoutError', async () => {
+    const rt = await open();
+    const id = await run(rt, ['sleep', '100000']);
+    expect((await rt.exec(id, ['/no/such/command'])).exitCode).toBe(127);
+    await expect(rt.exec(id, ['sleep', '100000'], { timeoutMs: 50 })).rejects.toBeInstanceOf(
+      ExecTimeoutError,
+    );
   });
 
   describe('across instances on one state directory', () => {

@@ -31,12 +31,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, mkdirSync, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { type Clock, systemClock, type Timer } from '../../../../protocol/clock.js';
-import {
-  ExecTimeoutError,
-  ImagePullError,
-  RuntimeError,
-  RuntimeObjectNotFoundError,
-} from '../../../../protocol/errors.js';
+import { ImagePullError, RuntimeError, RuntimeObjectNotFoundError } from '../../../../protocol/errors.js';
 import { type Logger, noopLogger } from '../../../../protocol/logger.js';
 import { finishedLogStream, LogFollower, selectLogLines } from '../log-lines.js';
 import type {
@@ -51,6 +46,7 @@ import type {
   RuntimeSandboxStatus,
   SandboxConfig,
 } from '../runtime.js';
+import { runOnHost, spawned } from './host-exec.js';
 import { LogPipe, readLogFile } from './log-file.js';
 import { exitCodeOf, isSameLiveProcess, readProcStat, signalGroup } from './proc.js';
 import {
@@ -558,54 +554,6 @@ export class ProcessRuntime implements ContainerRuntime {
 }
 
 const execFileAsync = promisify(execFile);
-
-/** Runs a command on the host and collects its output; an `ExecTimeoutError` after `timeoutMs`. */
-async function runOnHost(
-  command: readonly string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number; clock: Clock },
-): Promise<ExecResult> {
-  const child = spawn(command[0] ?? '', command.slice(1), {
-    cwd: options.cwd,
-    env: options.env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  return new Promise<ExecResult>((resolve, reject) => {
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : options.clock.setTimeout(() => {
-            if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-            reject(new ExecTimeoutError(command, options.timeoutMs ?? 0));
-          }, options.timeoutMs);
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      timer?.cancel();
-      // As a shell reports it: 127 not found, 126 found but not runnable.
-      resolve({
-        exitCode: error.code === 'ENOENT' ? 127 : 126,
-        stdout,
-        stderr: `${stderr}${error.message}\n`,
-      });
-    });
-    // 'close', not 'exit': the output streams have ended too.
-    child.once('close', (code, signal) => {
-      timer?.cancel();
-      resolve({ exitCode: exitCodeOf(code, signal), stdout, stderr });
-    });
-  });
-}
-
-/** Resolves once the child is running; rejects with the spawn error (command or cwd not found). */
-function spawned(child: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
-}
 
 function statusOf(c: ContainerRecord): RuntimeContainerStatus {
   return {
