@@ -86,7 +86,7 @@ describe('planPod', () => {
     expect(planPod(pod(), [old, current], NOW).actions).toEqual([]);
   });
 
-  it('stops running containers of a pod being deleted, with what is left of its grace period, then finishes', () => {
+  it('stops running containers of a pod being deleted, with its grace period, then finishes', () => {
     const deleting = pod();
     const deadline = NOW + 20_000;
     const p = {
@@ -99,7 +99,7 @@ describe('planPod', () => {
     } as Pod;
     const name = p.spec.containers[0]?.name as string;
     expect(planPod(p, [run({ name })], NOW).actions).toEqual([
-      { type: 'stop', containerId: `c-${name}-0`, gracePeriodMs: 20_000 },
+      { type: 'stop', containerId: `c-${name}-0`, gracePeriodMs: 30_000 },
     ]);
     expect(planPod(p, [run({ name, state: 'exited', exitCode: 143 })], NOW).actions).toEqual([
       { type: 'finish' },

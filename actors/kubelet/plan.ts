@@ -71,12 +71,12 @@ export function planPod(
   const backingOff = new Map<string, number>();
   const running = containers.filter((c) => c.state === 'running' || c.state === 'created');
 
-  // Deletion: stop what runs (the grace period counts from the deletion's start), then finish.
+  // Deletion: stop what runs with the pod's grace period, then finish. As the kubelet does, the
+  // period counts from the stop, not from `deletionTimestamp` (whole seconds, so up to 1 s early).
   if (pod.metadata.deletionTimestamp) {
     if (running.length === 0) return { actions: [{ type: 'finish' }], backingOff };
-    const grace = (pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds) * 1000;
-    const deadline = Date.parse(pod.metadata.deletionTimestamp);
-    const gracePeriodMs = Math.max(0, Math.min(grace, deadline - now));
+    const gracePeriodMs =
+      (pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds) * 1000;
     return {
       actions: running.map((c) => ({ type: 'stop', containerId: c.id, gracePeriodMs })),
       backingOff,

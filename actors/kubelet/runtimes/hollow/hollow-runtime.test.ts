@@ -4,49 +4,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../../../protocol/clock.js';
 import { ExecTimeoutError, RuntimeError } from '../../../../protocol/errors.js';
-import { describeRuntimeContract, type RuntimeCommands } from '../contract.js';
+import { describeRuntimeContract } from '../contract.js';
 import type { ContainerConfig, RuntimeEvent, SandboxConfig } from '../runtime.js';
-import { HollowMachine, HollowRuntime } from './hollow-runtime.js';
-import { type HollowBehaviour, simulatedBehaviour } from './simulated-commands.js';
+import { HollowRuntime } from './hollow-runtime.js';
+import type { HollowBehaviour } from './simulated-commands.js';
+import { hollowHarness } from './testing.js';
 
-/** The contract's commands: the simulated table where it has them, else test-only words read by `testBehaviour`. */
-const commands: RuntimeCommands = {
-  echo: (text) => ['echo', text],
-  printLines: (lines) => ['hollow-test', 'print-lines', ...lines],
-  echoArgs: () => ['echo'],
-  exit: (code) => ['exit', String(code)],
-  sleepForever: () => ['sleep', 'infinity'],
-  ignoreTermAndSleep: () => ['hollow-test', 'ignore-term'],
-  printOnTerm: (text) => ['hollow-test', 'print-on-term', text],
-  printEnv: () => ['env'],
-  printWorkingDir: () => ['pwd'],
-};
-
-/** `simulatedBehaviour`, plus the test-only words of `commands`: how a scale test shapes its containers. */
-function testBehaviour(config: ContainerConfig): HollowBehaviour {
-  const [tag, word, ...rest] = config.command ?? [];
-  if (tag !== 'hollow-test') return simulatedBehaviour(config);
-  switch (word) {
-    case 'print-lines':
-      return { type: 'exit', code: 0, afterMs: 0, output: rest };
-    case 'ignore-term':
-      return { type: 'runForever', output: ['ready'], onTerm: { type: 'ignore' } };
-    default:
-      return { type: 'runForever', output: ['ready'], onTerm: { type: 'exit', code: 0, output: rest } };
-  }
-}
-
-describeRuntimeContract('hollow', async () => {
-  const machine = new HollowMachine();
-  return {
-    open: async (node) => new HollowRuntime({ node, machine, behaviour: testBehaviour, images: ['busybox'] }),
-    commands,
-    image: 'busybox',
-    missingImage: 'no-such-image:1',
-    workingDir: '/srv/app',
-    cleanup: async () => undefined,
-  };
-});
+describeRuntimeContract('hollow', hollowHarness);
 
 const sandboxConfig = (podUid: string, node = 'n1'): SandboxConfig => ({
   podUid,

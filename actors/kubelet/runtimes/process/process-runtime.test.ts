@@ -1,64 +1,17 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExecTimeoutError, RuntimeError } from '../../../../protocol/errors.js';
 import { noopLogger } from '../../../../protocol/logger.js';
 import { waitFor } from '../../../kernel/testing/wait-for.js';
-import { describeRuntimeContract, type RuntimeCommands } from '../contract.js';
+import { describeRuntimeContract } from '../contract.js';
 import type { ContainerConfig, ContainerRuntime, RuntimeEvent, SandboxConfig } from '../runtime.js';
 import { isSameLiveProcess, readProcStat, signalGroup } from './proc.js';
 import { ProcessRuntime } from './process-runtime.js';
 import { readRecords } from './state.js';
+import { destroyStateDir, newStateDir, processHarness } from './testing.js';
 
-/** The contract's commands as host `sh` and coreutils. */
-const commands: RuntimeCommands = {
-  echo: (text) => ['echo', text],
-  printLines: (lines) => ['sh', '-c', 'printf "%s\\n" "$@"', 'sh', ...lines],
-  echoArgs: () => ['echo'],
-  exit: (code) => ['sh', '-c', `exit ${code}`],
-  sleepForever: () => ['sleep', '100000'],
-  // `exec` keeps the pid; the ignored disposition is inherited by sleep.
-  ignoreTermAndSleep: () => ['sh', '-c', "trap '' TERM; echo ready; exec sleep 100000"],
-  // The group's SIGTERM ends the background sleep, `wait` returns, the trap prints and exits 0.
-  printOnTerm: (text) => [
-    'sh',
-    '-c',
-    'trap \'echo "$1"; exit 0\' TERM; echo ready; sleep 100000 & wait',
-    'sh',
-    text,
-  ],
-  printEnv: () => ['env'],
-  printWorkingDir: () => ['pwd'],
-};
-
-/** Kills every process group a state directory's records name, and deletes the directory. */
-function destroyStateDir(stateDir: string): void {
-  for (const record of readRecords(stateDir, noopLogger)) {
-    if (record.kind === 'container' && record.pid && record.pidStartTicks) {
-      if (isSameLiveProcess(record.pid, record.pidStartTicks)) signalGroup(record.pid, 'SIGKILL');
-    }
-  }
-  rmSync(stateDir, { recursive: true, force: true });
-}
-
-const newStateDir = () => realpathSync(mkdtempSync(path.join(tmpdir(), 'skiff-process-runtime-')));
-
-describeRuntimeContract('process', async () => {
-  const stateDir = newStateDir();
-  const workingDir = realpathSync(mkdtempSync(path.join(tmpdir(), 'skiff-process-workdir-')));
-  return {
-    open: (node) => ProcessRuntime.open({ node, stateDir, images: ['busybox'], adoptedPollMs: 50 }),
-    commands,
-    image: 'busybox',
-    missingImage: 'no-such-image:1',
-    workingDir,
-    cleanup: async () => {
-      destroyStateDir(stateDir);
-      rmSync(workingDir, { recursive: true, force: true });
-    },
-  };
-});
+describeRuntimeContract('process', processHarness);
 
 describe('ProcessRuntime', () => {
   let stateDir: string;

@@ -1,0 +1,254 @@
+/**
+ * The kubelet's pod lifecycle, as one suite every runtime passes (hollow and process in the unit
+ * project; Podman with real containers in integration): a real API server on the in-process bus,
+ * a real kubelet on the runtime under test. Test support only.
+ */
+import { randomBytes } from 'node:crypto';
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../protocol/clock.js';
+import type { Node } from '../../../protocol/resources/node.js';
+import type { Pod } from '../../../protocol/resources/pod.js';
+import { type InProcessCluster, startInProcessCluster } from '../../apiserver/testing/cluster.js';
+import { silentLogger } from '../../kernel/log.js';
+import { waitFor } from '../../kernel/testing/wait-for.js';
+import { Kubelet } from '../kubelet.js';
+import type { RuntimeHarness } from '../runtimes/contract.js';
+import type { ContainerRuntime } from '../runtimes/runtime.js';
+
+export interface LifecycleOptions {
+  /** How long a condition may take (real containers are slower). */
+  readonly waitMs?: number;
+}
+
+/** Registers the lifecycle suite for one runtime. */
+export function describeKubeletLifecycle(
+  name: string,
+  harnessFactory: () => Promise<RuntimeHarness>,
+  options: LifecycleOptions = {},
+): void {
+  const timeoutMs = options.waitMs ?? 10_000;
+  describe(`kubelet pod lifecycle: ${name} runtime`, () => {
+    let cluster: InProcessCluster;
+    let harness: RuntimeHarness;
+    let node: string;
+    const kubelets: Kubelet[] = [];
+    const runtimes: ContainerRuntime[] = [];
+
+    const startKubelet = async () => {
+      const runtime = await harness.open(node);
+      runtimes.push(runtime);
+      const kubelet = new Kubelet({
+        nodeName: node,
+        client: cluster.client,
+        bus: cluster.bus,
+        subjects: cluster.subjects,
+        runtime,
+        clock: systemClock,
+        log: silentLogger(),
+        registry: new Registry(),
+        facts: { hostIP: '127.0.0.1', cpuMillis: 2000, memoryBytes: 4 * 1024 ** 3 },
+        heartbeatMs: 100,
+        crashLoop: { baseMs: 100, maxMs: 400, resetAfterMs: 600_000 },
+      });
+      await kubelet.start();
+      kubelets.push(kubelet);
+      return kubelet;
+    };
+
+    const pod = (
+      podName: string,
+      command: string[],
+      spec: Record<string, unknown> = {},
+      image?: string,
+    ): Pod =>
+      ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: podName, namespace: 'default' },
+        spec: {
+          nodeName: node,
+          containers: [{ name: 'main', image: image ?? harness.image, command }],
+          ...spec,
+        },
+      }) as unknown as Pod;
+    const get = (podName: string) => cluster.client.get<Pod>('pods', 'default', podName);
+    const main = async (podName: string) => (await get(podName)).status?.containerStatuses?.[0];
+
+    beforeEach(async () => {
+      cluster = await startInProcessCluster();
+      harness = await harnessFactory();
+      node = `node-${randomBytes(3).toString('hex')}`;
+    });
+    afterEach(async () => {
+      for (const kubelet of kubelets.splice(0)) await kubelet.stop();
+      // Remove what the tests left running, through a fresh runtime instance, then the runtimes.
+      const sweeper = await harness.open(node);
+      for (const sandbox of await sweeper.listPodSandboxes()) {
+        await sweeper.stopPodSandbox(sandbox.id);
+        await sweeper.removePodSandbox(sandbox.id);
+      }
+      for (const runtime of [...runtimes.splice(0), sweeper]) await runtime.close();
+      await harness.cleanup();
+      await cluster.stop();
+    });
+
+    it('introduces its node: capacity, labels, addresses, Ready', async () => {
+      const heartbeats: string[] = [];
+      cluster.bus.subscribe(cluster.subjects.nodeHeartbeat(node), (msg) => {
+        heartbeats.push(msg.text());
+      });
+      await startKubelet();
+      const registered = await cluster.client.get<Node>('nodes', '', node);
+      expect(registered.metadata.labels).toMatchObject({ 'kubernetes.io/hostname': node });
+      expect(registered.status).toMatchObject({
+        capacity: { cpu: '2000m', memory: '4194304Ki', pods: '110' },
+        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname' }],
+        conditions: [{ type: 'Ready', status: 'True' }],
+      });
+      await waitFor(() => expect(heartbeats.length).toBeGreaterThanOrEqual(2), { timeoutMs });
+      expect(JSON.parse(heartbeats[0] as string)).toMatchObject({ node });
+    });
+
+    it('runs a pod bound to it and reports it Running and Ready', async () => {
+      await startKubelet();
+      await cluster.client.create('pods', pod('web', harness.commands.sleepForever()));
+      await waitFor(async () => expect((await get('web')).status?.phase).toBe('Running'), { timeoutMs });
+      const status = (await get('web')).status;
+      expect(status?.containerStatuses?.[0]).toMatchObject({
+        name: 'main',
+        ready: true,
+        restartCount: 0,
+        state: { running: {} },
+        containerID: expect.stringMatching(new RegExp(`^${name}://`)),
+      });
+      expect(status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+      expect(status?.hostIP).toBe('127.0.0.1');
+    });
+
+    it('restarts a container that exits (restartPolicy Always), counting restarts and keeping the last state', async () => {
+      await startKubelet();
+      await cluster.client.create('pods', pod('crash', harness.commands.exit(3)));
+      await waitFor(
+        async () => {
+          const c = await main('crash');
+          expect(c?.restartCount).toBeGreaterThanOrEqual(1);
+          expect(c?.lastState?.terminated?.exitCode).toBe(3);
+        },
+        { timeoutMs },
+      );
+    });
+
+    it.each([
+      [0, 'Succeeded'],
+      [3, 'Failed'],
+    ])('restartPolicy Never, exit %i: %s, and nothing restarts', async (code, phase) => {
+      await startKubelet();
+      await cluster.client.create(
+        'pods',
+        pod('once', harness.commands.exit(code), { restartPolicy: 'Never' }),
+      );
+      await waitFor(async () => expect((await get('once')).status?.phase).toBe(phase), { timeoutMs });
+      expect(await main('once')).toMatchObject({
+        restartCount: 0,
+        state: { terminated: { exitCode: code } },
+      });
+    });
+
+    it('deletes a pod whose process ignores SIGTERM only after its grace period, and leaves nothing behind', async () => {
+      const kubelet = await startKubelet();
+      void kubelet;
+      await cluster.client.create(
+        'pods',
+        pod('stubborn', harness.commands.ignoreTermAndSleep(), { terminationGracePeriodSeconds: 1 }),
+      );
+      await waitFor(async () => expect((await get('stubborn')).status?.phase).toBe('Running'), { timeoutMs });
+      const uid = (await get('stubborn')).metadata.uid as string;
+      const started = Date.now();
+      await cluster.client.delete('pods', 'default', 'stubborn');
+      await waitFor(
+        async () =>
+          expect(await get('stubborn').catch((err: { reason?: string }) => err.reason)).toBe('NotFound'),
+        { timeoutMs },
+      );
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      const runtime = runtimes[0] as ContainerRuntime;
+      expect(await runtime.listContainers({ podUid: uid })).toEqual([]);
+      expect((await runtime.listPodSandboxes()).filter((s) => s.podUid === uid)).toEqual([]);
+    });
+
+    it('a restarted kubelet adopts running containers without restarting them, and removes orphans', async () => {
+      const first = await startKubelet();
+      await cluster.client.create('pods', pod('kept', harness.commands.sleepForever()));
+      await waitFor(async () => expect((await main('kept'))?.state?.running).toBeDefined(), { timeoutMs });
+      const before = await main('kept');
+      await first.stop();
+      kubelets.splice(kubelets.indexOf(first), 1);
+
+      // While no kubelet runs: a sandbox and container of a pod the API does not have.
+      const stray = await harness.open(node);
+      runtimes.push(stray);
+      const sandbox = await stray.runPodSandbox({
+        podUid: 'orphan-uid',
+        namespace: 'default',
+        name: 'orphan',
+        node,
+        hostname: 'orphan',
+        portMappings: [],
+      });
+      const orphan = await stray.createContainer(sandbox, {
+        name: 'main',
+        image: harness.image,
+        command: harness.commands.sleepForever(),
+        env: [],
+        mounts: [],
+        attempt: 0,
+      });
+      await stray.startContainer(orphan);
+
+      await startKubelet();
+      // The new kubelet works (it runs a new pod), the orphan goes, the adopted container stays.
+      await cluster.client.create('pods', pod('after', harness.commands.sleepForever()));
+      await waitFor(async () => expect((await get('after')).status?.phase).toBe('Running'), { timeoutMs });
+      // Asked of a fresh instance: an instance's view of another's work may be the one it opened with.
+      await waitFor(
+        async () => {
+          const fresh = await harness.open(node);
+          try {
+            expect(await fresh.listContainers({ podUid: 'orphan-uid' })).toEqual([]);
+          } finally {
+            await fresh.close();
+          }
+        },
+        { timeoutMs },
+      );
+      const after = await main('kept');
+      expect(after?.containerID).toBe(before?.containerID);
+      expect(after?.restartCount).toBe(0);
+      expect(after?.state?.running).toBeDefined();
+    });
+
+    it('a missing image: ErrImagePull, then ImagePullBackOff, never a crash', async () => {
+      await startKubelet();
+      // Every status the pod goes through, from its watch events (a poll could miss a short one).
+      const reasons = new Set<string>();
+      const watch = await cluster.client.watch(
+        { resource: 'pods', namespace: 'default', fieldSelector: 'metadata.name=noimage' },
+        (event) => {
+          const reason = (event.object as Pod).status?.containerStatuses?.[0]?.state?.waiting?.reason;
+          if (reason) reasons.add(reason);
+        },
+      );
+      await cluster.client.create(
+        'pods',
+        pod('noimage', harness.commands.sleepForever(), {}, harness.missingImage),
+      );
+      await waitFor(
+        () => expect([...reasons]).toEqual(expect.arrayContaining(['ErrImagePull', 'ImagePullBackOff'])),
+        { timeoutMs },
+      );
+      await watch.close();
+      expect((await get('noimage')).status?.phase).toBe('Pending');
+    });
+  });
+}
