@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import { ApiServer } from '../../actors/apiserver/server.js';
 import { createRegistry } from '../../actors/kernel/metrics.js';
+import { Kubelet } from '../../actors/kubelet/kubelet.js';
+import type { ContainerRuntime } from '../../actors/kubelet/runtimes/runtime.js';
 import { Scheduler } from '../../actors/scheduler/scheduler.js';
 import { ApiClient } from '../../protocol/client/api-client.js';
 import { NatsTransport } from '../../protocol/client/nats.js';
@@ -17,14 +19,16 @@ import {
   shutdownSignal,
 } from '../component.js';
 import { configPath, useContext } from '../config.js';
+import { openRuntime, RUNTIME_NAMES, type RuntimeName } from '../runtimes.js';
 
 /** `skiff up`: a whole local cluster in one process, in the foreground. */
 export default class Up extends Command {
   static override description =
-    'Start a local cluster in the foreground: API server (HTTP face included) and scheduler, on the in-process bus and an embedded store unless --nats / --redis point at real ones';
+    'Start a local cluster in the foreground: API server (HTTP face included), scheduler and kubelets, on the in-process bus and an embedded store unless --nats / --redis point at real ones';
 
   static override examples = [
     '<%= config.bin %> up',
+    '<%= config.bin %> up --nodes 3 --runtime hollow',
     '<%= config.bin %> up --nats nats://127.0.0.1:4222 --redis redis://127.0.0.1:6379',
   ];
 
@@ -50,6 +54,12 @@ export default class Up extends Command {
     context: Flags.string({
       description: 'Name of the context written to the config file',
       default: 'local',
+    }),
+    nodes: Flags.integer({ description: 'Nodes (kubelets) to start', default: 1, min: 0 }),
+    runtime: Flags.string({
+      description: 'Container runtime of the kubelets',
+      options: [...RUNTIME_NAMES],
+      default: 'process',
     }),
   };
 
@@ -94,6 +104,29 @@ export default class Up extends Command {
     });
     await scheduler.start();
 
+    const kubelets: { kubelet: Kubelet; runtime: ContainerRuntime }[] = [];
+    for (let i = 1; i <= flags.nodes; i++) {
+      const node = flags.nodes === 1 ? 'node-1' : `node-${i}`;
+      step(`starting kubelet ${node} (${flags.runtime} runtime) [${i}/${flags.nodes}]`);
+      const runtime = await openRuntime(flags.runtime as RuntimeName, {
+        node,
+        log,
+        stateDir: join(flags['data-dir'], 'process', node),
+      });
+      const kubelet = new Kubelet({
+        nodeName: node,
+        client,
+        bus,
+        subjects,
+        runtime,
+        clock: systemClock,
+        log: log.child({ component: 'kubelet' }),
+        registry: createRegistry({ component: 'kubelet' }),
+      });
+      await kubelet.start();
+      kubelets.push({ kubelet, runtime });
+    }
+
     useContext({ name: flags.context, server, namespace: 'default' });
     this.log(`Skiff is up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     this.log(`API server: ${server}   (context "${flags.context}" written to ${configPath()})`);
@@ -102,6 +135,10 @@ export default class Up extends Command {
 
     await signalled;
     this.log('stopping...');
+    for (const { kubelet, runtime } of kubelets) {
+      await kubelet.stop();
+      await runtime.close();
+    }
     await scheduler.stop();
     await api.stop();
     await store.close();

@@ -1,0 +1,35 @@
+/**
+ * The container runtimes a kubelet can run on, by name (`--runtime`). A registry that is a function
+ * returning a literal (STYLE.md): nothing registers itself by being imported.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '../actors/kernel/log.js';
+import { HollowRuntime } from '../actors/kubelet/runtimes/hollow/hollow-runtime.js';
+import { ProcessRuntime } from '../actors/kubelet/runtimes/process/process-runtime.js';
+import type { ContainerRuntime } from '../actors/kubelet/runtimes/runtime.js';
+
+export const RUNTIME_NAMES = ['process', 'hollow'] as const;
+export type RuntimeName = (typeof RUNTIME_NAMES)[number];
+
+/** What opening a runtime may need. */
+export interface RuntimeSettings {
+  readonly node: string;
+  readonly log: Logger;
+  /** Where the process runtime keeps its state (default `~/.skiff/process/<node>`). */
+  readonly stateDir?: string;
+}
+
+/** Opens the runtime called `name` for one node. */
+export function openRuntime(name: RuntimeName, settings: RuntimeSettings): Promise<ContainerRuntime> {
+  const openers: Record<RuntimeName, () => Promise<ContainerRuntime>> = {
+    process: () =>
+      ProcessRuntime.open({
+        node: settings.node,
+        stateDir: settings.stateDir ?? join(homedir(), '.skiff', 'process', settings.node),
+        log: settings.log,
+      }),
+    hollow: async () => new HollowRuntime({ node: settings.node }),
+  };
+  return openers[name]();
+}
