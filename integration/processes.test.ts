@@ -65,10 +65,10 @@ describeWithServices('skiff processes', skip, () => {
   it('skiff up runs a cluster with no infrastructure, writes the context, and stops on SIGINT', async () => {
     const dir = temp();
     const config = join(dir, 'config');
-    const up = await startSkiff(['up', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data')], {
-      env: { SKIFF_CONFIG: config, NATS_URL: '', REDIS_URL: '' },
-      ready: /^API server: http/,
-    });
+    const up = await startSkiff(
+      ['up', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--nodes', '0'],
+      { env: { SKIFF_CONFIG: config, NATS_URL: '', REDIS_URL: '' }, ready: /^API server: http/ },
+    );
     const server = /(http:\/\/127\.0\.0\.1:\d+)/.exec(up.ready)?.[1] ?? '';
     expect(readFileSync(config, 'utf8')).toContain(`server: ${server}`);
     const client = new ApiClient(new HttpTransport({ url: server }));
@@ -80,6 +80,51 @@ describeWithServices('skiff processes', skip, () => {
     process.kill(up.pid, 'SIGINT');
     expect(await up.exited).toEqual({ code: 0, signal: null });
     expect(up.output()).toContain('stopped');
+  });
+
+  it('skiff up --nodes 1 runs a pod to Running on its kubelet, and deletes it', async () => {
+    const dir = temp();
+    const up = await startSkiff(
+      [
+        'up',
+        '--listen',
+        '127.0.0.1:0',
+        '--data-dir',
+        join(dir, 'data'),
+        '--nodes',
+        '1',
+        '--runtime',
+        'process',
+      ],
+      { env: { SKIFF_CONFIG: join(dir, 'config'), NATS_URL: '', REDIS_URL: '' }, ready: /^API server: http/ },
+    );
+    const server = /(http:\/\/127\.0\.0\.1:\d+)/.exec(up.ready)?.[1] ?? '';
+    const client = new ApiClient(new HttpTransport({ url: server }));
+    try {
+      const sleeper = pod('sleeper');
+      const container = sleeper.spec.containers[0] as unknown as Record<string, unknown>;
+      await client.create('pods', {
+        ...sleeper,
+        spec: { ...sleeper.spec, containers: [{ ...container, command: ['sh', '-c', 'sleep 1000'] }] },
+      });
+      await waitFor(
+        async () =>
+          expect((await client.get<Pod>('pods', 'default', 'sleeper')).status?.phase).toBe('Running'),
+        { timeoutMs: 15_000 },
+      );
+      expect((await client.get<Pod>('pods', 'default', 'sleeper')).spec.nodeName).toBe('node-1');
+      await client.delete('pods', 'default', 'sleeper');
+      await waitFor(
+        async () =>
+          expect(
+            await client.get('pods', 'default', 'sleeper').catch((err: { reason?: string }) => err.reason),
+          ).toBe('NotFound'),
+        { timeoutMs: 15_000 },
+      );
+    } finally {
+      process.kill(up.pid, 'SIGINT');
+      expect(await up.exited).toEqual({ code: 0, signal: null });
+    }
   });
 
   it('API server and scheduler processes schedule pods over NATS and Redis, and stop on SIGTERM', async () => {
