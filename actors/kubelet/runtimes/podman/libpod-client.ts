@@ -425,7 +425,7 @@ export class LibpodClient {
 
   private async podAction(id: string, action: string, query: Record<string, QueryValue>, timeoutMs?: number) {
     // 304: already in that state. 409 with `Errs`: some containers failed; the message lists them.
-    await this.call(PodReport, `/pods/${segment(id)}/${action}`, {
+    await this.call(PodReport.nullable(), `/pods/${segment(id)}/${action}`, {
       method: 'POST',
       query,
       target: { kind: 'sandbox', id },
