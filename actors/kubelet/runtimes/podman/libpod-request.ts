@@ -74,16 +74,21 @@ export function errorFromResponse(
   body: LibpodErrorBody,
   target: RequestTarget = {},
 ): RuntimeError {
-  const message = body.message ?? body.cause ?? `HTTP ${status}`;
+  const message = body.message ?? body.cause;
   if (target.image !== undefined && isImageMissing(status, body)) {
-    return new ImagePullError(target.image, `image not in the local store and not pulled (${message})`, {
-      cause: body.cause,
-    });
+    return new ImagePullError(
+      target.image,
+      `image not in the local store and not pulled (${message ?? `HTTP ${status}`})`,
+      {
+        cause: body.cause,
+      },
+    );
   }
   if (status === 404 && target.kind !== undefined && target.id !== undefined) {
     return new RuntimeObjectNotFoundError(target.kind, target.id);
   }
-  return new RuntimeError(`podman: ${what}: ${message} (HTTP ${status})`, { cause: body.cause });
+  const detail = message === undefined ? `HTTP ${status}` : `${message} (HTTP ${status})`;
+  return new RuntimeError(`podman: ${what}: ${detail}`, { cause: body.cause });
 }
 
 /** Podman 4.3 answers a create from a missing image with 500 "image not known" (404 in later versions). */
