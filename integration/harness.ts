@@ -12,6 +12,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
 import { access, mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -549,6 +550,38 @@ function firstLine(port: number, send: string | undefined, host = '127.0.0.1'): 
       if (end !== -1) done(buffer.slice(0, end));
     });
     socket.once('end', () => done(undefined));
+  });
+}
+
+/** The socket `scripts/setup-podman.sh` starts Podman's REST service on (`PODMAN_SOCKET` overrides it). */
+export const PODMAN_SOCKET = process.env.PODMAN_SOCKET ?? '/run/podman/podman.sock';
+
+/**
+ * Why Podman tests cannot run here, or undefined when they can: the REST service answers `_ping` on
+ * the socket and the local busybox image exists (both made by `scripts/setup-podman.sh`).
+ */
+export async function podmanOrSkip(socketPath = PODMAN_SOCKET): Promise<string | undefined> {
+  const setup = 'run scripts/setup-podman.sh as root';
+  if (!existsSync(socketPath)) return `no Podman service socket at ${socketPath} (${setup})`;
+  const ping = await unixGet(socketPath, '/v4.0.0/libpod/_ping');
+  if (ping !== 200) return `the Podman service at ${socketPath} does not answer (${setup})`;
+  const image = await unixGet(
+    socketPath,
+    '/v4.0.0/libpod/images/docker.io%2Flibrary%2Fbusybox:latest/exists',
+  );
+  if (image !== 204) return `no local busybox image in Podman (${setup})`;
+  return undefined;
+}
+
+/** The status of a GET over a unix socket, or undefined when nothing answers within 2 s. */
+function unixGet(socketPath: string, urlPath: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath, path: urlPath, timeout: 2_000, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(undefined));
   });
 }
 
