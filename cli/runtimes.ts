@@ -6,10 +6,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../actors/kernel/log.js';
 import { HollowRuntime } from '../actors/kubelet/runtimes/hollow/hollow-runtime.js';
+import { PodmanRuntime } from '../actors/kubelet/runtimes/podman/podman-runtime.js';
 import { ProcessRuntime } from '../actors/kubelet/runtimes/process/process-runtime.js';
 import type { ContainerRuntime } from '../actors/kubelet/runtimes/runtime.js';
 
-export const RUNTIME_NAMES = ['process', 'hollow'] as const;
+export const RUNTIME_NAMES = ['podman', 'process', 'hollow'] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
 /** What opening a runtime may need. */
@@ -23,6 +24,7 @@ export interface RuntimeSettings {
 /** Opens the runtime called `name` for one node. */
 export function openRuntime(name: RuntimeName, settings: RuntimeSettings): Promise<ContainerRuntime> {
   const openers: Record<RuntimeName, () => Promise<ContainerRuntime>> = {
+    podman: async () => new PodmanRuntime({ node: settings.node, log: settings.log }),
     process: () =>
       ProcessRuntime.open({
         node: settings.node,

@@ -93,8 +93,9 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
           pullFailures.delete(container.name);
         } catch (err) {
           if (!(err instanceof ImagePullError)) throw err; // the supervisor restarts this worker
+          // The back-off runs from the failure (a pull can take seconds to fail), not from the sync.
           const count = (pulled?.count ?? 0) + 1;
-          const until = now + crashLoopDelay(policy, count);
+          const until = ctx.clock.now() + crashLoopDelay(policy, count);
           pullFailures.set(container.name, { count, until, message: err.message });
           waiting.set(container.name, { reason: ContainerWaitingReasons.errImagePull, message: err.message });
           wakeAt = Math.min(wakeAt ?? until, until);

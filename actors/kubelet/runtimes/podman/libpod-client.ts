@@ -416,6 +416,7 @@ export class LibpodClient {
 
   /** Ends open streams and closes the connections. */
   async close(): Promise<void> {
+    if (this.agent.closed || this.agent.destroyed) return; // closing twice is fine
     await Promise.all([...this.streams].map((s) => s.close()));
     await this.agent.close();
   }

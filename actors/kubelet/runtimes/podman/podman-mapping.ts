@@ -175,7 +175,10 @@ export function statusFromInspect(c: ContainerInspect): RuntimeContainerStatus {
   const labels = c.Config.Labels;
   const state = containerState(c.State.Status);
   const startedAt = parseTime(c.State.StartedAt);
-  const finishedAt = state === 'exited' ? parseTime(c.State.FinishedAt) : undefined;
+  // conmon records the exit of a process that ends at once a few ms before Podman records its
+  // start: a container never finishes before it started.
+  const exitedAt = state === 'exited' ? parseTime(c.State.FinishedAt) : undefined;
+  const finishedAt = exitedAt === undefined ? undefined : Math.max(exitedAt, startedAt ?? exitedAt);
   const reason = exitReason(state, c.State.ExitCode, c.State.OOMKilled);
   return {
     id: c.Id,
@@ -208,8 +211,11 @@ export function statusFromListItem(c: ContainerListItem): RuntimeContainerStatus
     image: c.Image,
     state,
     createdAt: parseTime(c.Created) ?? 0,
-    ...(c.StartedAt > 0 ? { startedAt: c.StartedAt * 1000 } : {}),
-    ...(state === 'exited' && c.ExitedAt > 0 ? { finishedAt: c.ExitedAt * 1000 } : {}),
+    // Whole seconds here: a start in the second of the creation would read as before it.
+    ...(c.StartedAt > 0 ? { startedAt: Math.max(c.StartedAt * 1000, parseTime(c.Created) ?? 0) } : {}),
+    ...(state === 'exited' && c.ExitedAt > 0
+      ? { finishedAt: Math.max(c.ExitedAt * 1000, c.StartedAt * 1000, parseTime(c.Created) ?? 0) }
+      : {}),
     ...(state === 'exited' ? { exitCode: c.ExitCode } : {}),
     ...(reason === undefined ? {} : { reason }),
   };

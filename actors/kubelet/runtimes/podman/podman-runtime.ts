@@ -92,7 +92,9 @@ export class PodmanRuntime implements ContainerRuntime {
   // -------------------------------------------------------------------------------------------
   // Sandboxes
 
-  async runPodSandbox(config: SandboxConfig): Promise<string> {
+  async runPodSandbox(requested: SandboxConfig): Promise<string> {
+    // Objects are this runtime's node's, whatever the config says (as in the other runtimes).
+    const config = { ...requested, node: this.node };
     let id: string;
     try {
       id = await this.client.createPod(podCreateSpec(config));
@@ -133,7 +135,11 @@ export class PodmanRuntime implements ContainerRuntime {
   }
 
   async listPodSandboxes(): Promise<RuntimeSandboxStatus[]> {
-    const pods = await this.client.listPods(nodeFilters(this.node, { containers: false }));
+    // libpod's label filter also matches values that merely start with the one asked for
+    // (`node-a` finds `node-a-other`'s objects): keep only exact matches.
+    const pods = (await this.client.listPods(nodeFilters(this.node, { containers: false }))).filter(
+      (p) => p.Labels?.[SKIFF_LABELS.node] === this.node,
+    );
     // The list has no ports: inspect each (a pod removed in between is skipped).
     const inspected = await Promise.all(pods.map((p) => ignoreNotFound(this.client.inspectPod(p.Id))));
     return inspected.filter((p) => p !== undefined).map(sandboxFromInspect);
@@ -188,7 +194,9 @@ export class PodmanRuntime implements ContainerRuntime {
   async listContainers(filter: { readonly podUid?: string } = {}): Promise<RuntimeContainerStatus[]> {
     const filters = nodeFilters(this.node, { containers: true, podUid: filter.podUid });
     const items = await this.client.listContainers(filters);
-    return items.filter((c) => !c.IsInfra).map(statusFromListItem);
+    return items
+      .filter((c) => !c.IsInfra && c.Labels?.[SKIFF_LABELS.node] === this.node)
+      .map(statusFromListItem);
   }
 
   async containerStatus(containerId: string): Promise<RuntimeContainerStatus | undefined> {
