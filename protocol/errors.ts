@@ -378,3 +378,11 @@ export class ExecTimeoutError extends RuntimeError {
     super(`command ${JSON.stringify(command)} did not finish within ${timeoutMs} ms`);
   }
 }
+
+/**
+ * A container's configuration cannot be made (a ConfigMap or Secret, or a key in one, is missing):
+ * the kubelet shows `CreateContainerConfigError` and tries again.
+ */
+export class ContainerConfigError extends Error {
+  override name = 'ContainerConfigError';
+}

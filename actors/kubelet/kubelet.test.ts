@@ -4,4 +4,4 @@ import { describeKubeletLifecycle } from './testing/lifecycle.js';
 
 // The same pod lifecycle on simulated containers and on host processes (Podman: integration/).
 describeKubeletLifecycle('hollow', hollowHarness);
-describeKubeletLifecycle('process', processHarness);
+describeKubeletLifecycle('process', processHarness, { mounts: false });

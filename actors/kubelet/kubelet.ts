@@ -12,6 +12,8 @@
  * has (orphans); containers of pods it still has are adopted as they are, never restarted.
  */
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
 import type { Bus } from '../../protocol/bus.js';
@@ -26,6 +28,7 @@ import type { ActorLogic, ActorRef } from '../kernel/actor.js';
 import type { Logger } from '../kernel/log.js';
 import { restartForever } from '../kernel/supervision.js';
 import { ActorSystem } from '../kernel/system.js';
+import type { ConfigSources } from './config.js';
 import { hostFacts, type NodeFacts, newNode, nodeLabels, nodeStatus, nodeStatusChanged } from './node.js';
 import type { CrashLoopPolicy } from './plan.js';
 import { type PodWorkerMsg, podWorker } from './pod-worker.js';
@@ -51,6 +54,8 @@ export interface KubeletOptions {
   readonly crashLoop?: CrashLoopPolicy;
   /** Log files of runtimes that keep them in files. */
   readonly logDirectory?: string;
+  /** Where pods' ConfigMap, Secret and emptyDir volumes are written (default: a temp dir per node). */
+  readonly volumeDirectory?: string;
 }
 
 type NodeMsg = { readonly type: 'tick' };
@@ -174,6 +179,8 @@ export class Kubelet {
             hostPortFor(runtime.name, facts.hostIP, containerPort, requested),
           ...(this.options.logDirectory ? { logDirectory: this.options.logDirectory } : {}),
           ...(this.options.crashLoop ? { crashLoop: this.options.crashLoop } : {}),
+          configSources: apiConfigSources(client),
+          volumeDirectory: this.options.volumeDirectory ?? path.join(tmpdir(), `skiff-kubelet-${facts.name}`),
           onDone: (podUid) => podsRef.send({ type: 'done', podUid }),
         }),
       );
@@ -246,6 +253,34 @@ export class Kubelet {
   get labels(): Record<string, string> {
     return this.facts ? nodeLabels(this.facts) : {};
   }
+}
+
+/** ConfigMaps and Secrets read from the API when a container starts (Secret values decoded). */
+function apiConfigSources(client: ApiClient): ConfigSources {
+  const read = async <T>(resource: string, namespace: string, name: string): Promise<T | undefined> => {
+    try {
+      return await client.get<T>(resource, namespace, name);
+    } catch (err) {
+      if (isReason(err, 'NotFound')) return undefined;
+      throw err;
+    }
+  };
+  const decoded = (map: Record<string, string> | undefined) =>
+    Object.entries(map ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()] as const);
+  return {
+    configMap: async (namespace, name) => {
+      const cm = await read<{ data?: Record<string, string>; binaryData?: Record<string, string> }>(
+        'configmaps',
+        namespace,
+        name,
+      );
+      return cm ? { ...Object.fromEntries(decoded(cm.binaryData)), ...cm.data } : undefined;
+    },
+    secret: async (namespace, name) => {
+      const secret = await read<{ data?: Record<string, string> }>('secrets', namespace, name);
+      return secret ? Object.fromEntries(decoded(secret.data)) : undefined;
+    },
+  };
 }
 
 /** Creates the Node, or takes over the existing one (a restarted kubelet, a re-joining node). */

@@ -10,11 +10,12 @@
  */
 import type { ApiClient } from '../../protocol/client/api-client.js';
 import type { Clock, Timer } from '../../protocol/clock.js';
-import { ImagePullError, isReason } from '../../protocol/errors.js';
+import { ContainerConfigError, ImagePullError, isReason } from '../../protocol/errors.js';
 import { parseQuantity, toInt, toMilli } from '../../protocol/quantity.js';
 import type { Container } from '../../protocol/resources/container.js';
 import type { Pod } from '../../protocol/resources/pod.js';
 import type { ActorContext, ActorFactory, ActorLogic } from '../kernel/actor.js';
+import { type ConfigSources, prepareVolumes, resolveEnvironment } from './config.js';
 import { type CrashLoopPolicy, crashLoopDelay, defaultCrashLoopPolicy, planPod } from './plan.js';
 import type { ContainerConfig, ContainerRuntime, PortMapping } from './runtimes/runtime.js';
 import { ContainerWaitingReasons, calculatePodStatus } from './status.js';
@@ -35,6 +36,10 @@ export interface PodWorkerDeps {
   readonly hostPortFor: (containerPort: number, requested: number | undefined) => Promise<number>;
   /** Where logs of runtimes that keep them in files go (process, hollow). */
   readonly logDirectory?: string;
+  /** ConfigMaps and Secrets, for environments and volumes. */
+  readonly configSources: ConfigSources;
+  /** Where the pod's volumes are written (`<dir>/<pod uid>/volumes/<volume>`). */
+  readonly volumeDirectory: string;
   readonly crashLoop?: CrashLoopPolicy;
   /** Called once the pod is gone from the API and from the runtime: the worker can be stopped. */
   readonly onDone: (podUid: string) => void;
@@ -92,6 +97,16 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
           await startContainer(ctx, pod as Pod, container, action.attempt);
           pullFailures.delete(container.name);
         } catch (err) {
+          if (err instanceof ContainerConfigError) {
+            // A ConfigMap or Secret (or a key) is missing: say so, and look again soon.
+            waiting.set(container.name, {
+              reason: ContainerWaitingReasons.configError,
+              message: err.message,
+            });
+            const retry = ctx.clock.now() + policy.baseMs;
+            wakeAt = Math.min(wakeAt ?? retry, retry);
+            continue;
+          }
           if (!(err instanceof ImagePullError)) throw err; // the supervisor restarts this worker
           // The back-off runs from the failure (a pull can take seconds to fail), not from the sync.
           const count = (pulled?.count ?? 0) + 1;
@@ -111,12 +126,12 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
       container: Container,
       attempt: number,
     ) {
+      const env = await resolveEnvironment(pod, container, deps.hostIP, deps.configSources);
+      const mounts = await prepareVolumes(pod, container, deps.volumeDirectory, deps.configSources);
       const sandboxId = await ensureSandbox(pod);
       if (!(await deps.runtime.imageExists(container.image))) await deps.runtime.pullImage(container.image);
-      const id = await deps.runtime.createContainer(
-        sandboxId,
-        containerConfig(container, attempt, deps.logDirectory),
-      );
+      const config = { ...containerConfig(container, attempt, deps.logDirectory), env, mounts };
+      const id = await deps.runtime.createContainer(sandboxId, config);
       await deps.runtime.startContainer(id);
       ctx.log.info({ pod: podKey(pod), container: container.name, attempt }, 'container started');
     }

@@ -21,6 +21,7 @@ export const ContainerWaitingReasons = {
   errImagePull: 'ErrImagePull',
   imagePullBackOff: 'ImagePullBackOff',
   createError: 'CreateContainerError',
+  configError: 'CreateContainerConfigError',
 } as const;
 
 /** What the worker knows beyond the runtime's view. */

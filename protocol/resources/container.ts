@@ -76,6 +76,9 @@ const ConfigMapKeySelectorSchema = withChecks(
   ],
 );
 
+/** `secretKeyRef`: the same shape and rules as `configMapKeyRef`, naming a Secret. */
+const SecretKeySelectorSchema = ConfigMapKeySelectorSchema;
+
 const ENV_RESOURCES = [
   'limits.cpu',
   'limits.memory',
@@ -95,13 +98,23 @@ const EnvVarSourceSchema = withChecks(
   z.object({
     fieldRef: ObjectFieldSelectorSchema.optional(),
     configMapKeyRef: ConfigMapKeySelectorSchema.optional(),
+    secretKeyRef: SecretKeySelectorSchema.optional(),
     resourceFieldRef: ResourceFieldSelectorSchema.optional(),
   }),
   (source) => {
-    const count = [source.fieldRef, source.configMapKeyRef, source.resourceFieldRef].filter(Boolean).length;
+    const count = [
+      source.fieldRef,
+      source.configMapKeyRef,
+      source.secretKeyRef,
+      source.resourceFieldRef,
+    ].filter(Boolean).length;
     if (count === 0) {
       return [
-        invalidValue('', '', 'must specify one of: `fieldRef`, `resourceFieldRef` or `configMapKeyRef`'),
+        invalidValue(
+          '',
+          '',
+          'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`',
+        ),
       ];
     }
     return count > 1 ? [invalidValue('', '', 'may not have more than one field specified at a time')] : [];
@@ -126,17 +139,21 @@ export const EnvFromSourceSchema = withChecks(
   z.object({
     prefix: z.string().optional(),
     configMapRef: z.object({ name: requiredString, optional: z.boolean().optional() }).optional(),
+    secretRef: z.object({ name: requiredString, optional: z.boolean().optional() }).optional(),
   }),
   (source) => {
     const errors: FieldError[] = [];
     if (source.prefix)
       errors.push(...isEnvVarName(source.prefix).map((m) => invalidValue('prefix', source.prefix, m)));
-    if (source.configMapRef === undefined) {
-      errors.push(invalidValue('', '', 'must specify one of: `configMapRef`'));
-    } else {
-      const { name } = source.configMapRef;
-      if (name === '') errors.push(required('configMapRef.name'));
-      else errors.push(...isDNS1123Subdomain(name).map((m) => invalidValue('configMapRef.name', name, m)));
+    const refs = (['configMapRef', 'secretRef'] as const).filter((r) => source[r] !== undefined);
+    if (refs.length === 0)
+      errors.push(invalidValue('', '', 'must specify one of: `configMapRef` or `secretRef`'));
+    if (refs.length > 1)
+      errors.push(invalidValue('', '', 'may not have more than one field specified at a time'));
+    for (const ref of refs) {
+      const name = source[ref]?.name ?? '';
+      if (name === '') errors.push(required(`${ref}.name`));
+      else errors.push(...isDNS1123Subdomain(name).map((m) => invalidValue(`${ref}.name`, name, m)));
     }
     return errors;
   },

@@ -1,5 +1,5 @@
 /**
- * Pod volumes: the subset Skiff's kubelets can provide (emptyDir, configMap, hostPath), each
+ * Pod volumes: the subset Skiff's kubelets can provide (emptyDir, configMap, secret, hostPath), each
  * with Kubernetes' exactly-one-source rule.
  */
 import { z } from 'zod';
@@ -67,12 +67,29 @@ export const HostPathVolumeSourceSchema = withChecks(
   },
 );
 
-const VOLUME_SOURCES = ['emptyDir', 'configMap', 'hostPath'] as const;
+/** A Secret's keys as files: as `configMap`, with the Secret named by `secretName`. */
+export const SecretVolumeSourceSchema = withChecks(
+  z.object({
+    secretName: requiredString,
+    items: z.array(KeyToPathSchema).optional(),
+    defaultMode: fileMode.optional(),
+    optional: z.boolean().optional(),
+  }),
+  (source) => {
+    if (source.secretName === '') return [required('secretName')];
+    return isDNS1123Subdomain(source.secretName).map((msg) =>
+      invalidValue('secretName', source.secretName, msg),
+    );
+  },
+);
+
+const VOLUME_SOURCES = ['emptyDir', 'configMap', 'secret', 'hostPath'] as const;
 
 const volumeObject = z.object({
   name: requiredString,
   emptyDir: EmptyDirVolumeSourceSchema.optional(),
   configMap: ConfigMapVolumeSourceSchema.optional(),
+  secret: SecretVolumeSourceSchema.optional(),
   hostPath: HostPathVolumeSourceSchema.optional(),
 });
 

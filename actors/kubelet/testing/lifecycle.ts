@@ -19,6 +19,8 @@ import type { ContainerRuntime } from '../runtimes/runtime.js';
 export interface LifecycleOptions {
   /** How long a condition may take (real containers are slower). */
   readonly waitMs?: number;
+  /** The runtime mounts volumes (the process runtime cannot: its processes see the host's files). */
+  readonly mounts?: boolean;
 }
 
 /** Registers the lifecycle suite for one runtime. */
@@ -226,6 +228,73 @@ export function describeKubeletLifecycle(
       expect(after?.containerID).toBe(before?.containerID);
       expect(after?.restartCount).toBe(0);
       expect(after?.state?.running).toBeDefined();
+    });
+
+    it('a pod reading ConfigMap keys into its environment and a ConfigMap as a volume sees the values', async () => {
+      await startKubelet();
+      await cluster.client.create('configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'app', namespace: 'default' },
+        data: { greeting: 'hello', mode: 'fast' },
+      });
+      const mounts = options.mounts ?? true;
+      const container = {
+        name: 'main',
+        image: harness.image,
+        command: harness.commands.sleepForever(),
+        env: [
+          { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'app', key: 'greeting' } } },
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        ],
+        envFrom: [{ configMapRef: { name: 'app' }, prefix: 'APP_' }],
+        ...(mounts ? { volumeMounts: [{ name: 'config', mountPath: '/etc/config' }] } : {}),
+      };
+      await cluster.client.create('pods', {
+        ...pod('configured', []),
+        spec: {
+          nodeName: node,
+          containers: [container],
+          ...(mounts ? { volumes: [{ name: 'config', configMap: { name: 'app' } }] } : {}),
+        },
+      } as unknown as Pod);
+      await waitFor(async () => expect((await get('configured')).status?.phase).toBe('Running'), {
+        timeoutMs,
+      });
+      const id = ((await main('configured'))?.containerID ?? '').replace(/^[a-z]+:\/\//, '');
+      const runtime = runtimes[0] as ContainerRuntime;
+      const env = (await runtime.exec(id, ['env'])).stdout.split('\n');
+      expect(env).toEqual(expect.arrayContaining(['GREETING=hello', 'POD_NAME=configured', 'APP_mode=fast']));
+      if (mounts) expect((await runtime.exec(id, ['cat', '/etc/config/greeting'])).stdout).toBe('hello');
+    });
+
+    it('a missing ConfigMap: CreateContainerConfigError until it exists, then Running', async () => {
+      await startKubelet();
+      const container = {
+        name: 'main',
+        image: harness.image,
+        command: harness.commands.sleepForever(),
+        env: [{ name: 'LATE', valueFrom: { configMapKeyRef: { name: 'late', key: 'k' } } }],
+      };
+      await cluster.client.create('pods', {
+        ...pod('waiting', []),
+        spec: { nodeName: node, containers: [container] },
+      } as unknown as Pod);
+      await waitFor(
+        async () =>
+          expect((await main('waiting'))?.state?.waiting).toEqual({
+            reason: 'CreateContainerConfigError',
+            message: 'configmap "late" not found',
+          }),
+        { timeoutMs },
+      );
+      await cluster.client.create('configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'late', namespace: 'default' },
+        data: { k: 'v' },
+      });
+      await waitFor(async () => expect((await get('waiting')).status?.phase).toBe('Running'), { timeoutMs });
     });
 
     it('a missing image: ErrImagePull, then ImagePullBackOff, never a crash', async () => {
