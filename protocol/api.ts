@@ -21,7 +21,7 @@ export const PATCH_TYPES = [
 export type PatchContentType = (typeof PATCH_TYPES)[number];
 
 /** The subresources Skiff serves. */
-export const SUBRESOURCES = ['status', 'scale', 'binding'] as const;
+export const SUBRESOURCES = ['status', 'scale', 'binding', 'log'] as const;
 export type Subresource = (typeof SUBRESOURCES)[number];
 
 const fenceSchema = z.object({
@@ -46,6 +46,12 @@ const optionsSchema = z
     preconditions: z.object({ uid: z.string().optional(), resourceVersion: z.string().optional() }),
     fieldManager: z.string(),
     fence: fenceSchema,
+    // pods/log (Kubernetes' PodLogOptions)
+    container: z.string(),
+    tailLines: z.number().int().nonnegative(),
+    sinceSeconds: z.number().int().positive(),
+    previous: z.boolean(),
+    limitBytes: z.number().int().positive(),
   })
   .partial();
 

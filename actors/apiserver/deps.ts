@@ -3,6 +3,7 @@
  * together, nothing is module-level).
  */
 import type { Clock } from '../../protocol/clock.js';
+import type { PodLogReply, PodLogRequest } from '../../protocol/kubelet.js';
 import type { Logger } from '../kernel/log.js';
 import type { Faults } from './faults.js';
 import type { Store } from './store/store.js';
@@ -35,4 +36,12 @@ export interface ApiDeps {
   readonly random: () => number;
   readonly faults: Faults;
   readonly limits: Limits;
+  /** Asks a node's kubelet (over the bus); absent where no kubelet can be reached. */
+  readonly nodes?: NodeClient;
+}
+
+/** What the API server asks kubelets. */
+export interface NodeClient {
+  /** A container's log, from the kubelet of `node`. */
+  logs(node: string, request: PodLogRequest): Promise<PodLogReply>;
 }

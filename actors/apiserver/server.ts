@@ -10,11 +10,12 @@ import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { Bus, EventLog, Subscription } from '../../protocol/bus.js';
 import type { Clock } from '../../protocol/clock.js';
-import { NonDurableStoreError } from '../../protocol/errors.js';
+import { NonDurableStoreError, NoRespondersError, unavailable } from '../../protocol/errors.js';
+import type { PodLogReply } from '../../protocol/kubelet.js';
 import { Subjects } from '../../protocol/subjects.js';
 import type { Logger } from '../kernel/log.js';
 import { ActorSystem } from '../kernel/system.js';
-import { type ApiDeps, defaultLimits, type Limits } from './deps.js';
+import { type ApiDeps, defaultLimits, type Limits, type NodeClient } from './deps.js';
 import { desiredLogic, desiredSupervision } from './desired.js';
 import { type Faults, noFaults } from './faults.js';
 import { createHandler, type Handler } from './handler.js';
@@ -45,6 +46,25 @@ export interface ApiServerOptions {
   readonly http?: HttpListenOptions;
   /** How long `stop` may take before it abandons what is still waiting (default 15 s). */
   readonly stopGraceMs?: number;
+}
+
+/** Kubelets reached over the bus, each on its node's subjects. */
+function busNodeClient(bus: Bus, subjects: Subjects): NodeClient {
+  return {
+    async logs(node, request) {
+      try {
+        const reply = await bus.request(subjects.nodeLogs(node), JSON.stringify(request), {
+          timeoutMs: 10_000,
+        });
+        return JSON.parse(reply.text()) as PodLogReply;
+      } catch (err) {
+        if (err instanceof NoRespondersError) {
+          return { ok: false, status: unavailable(`the kubelet of node ${node} does not answer`).status };
+        }
+        throw err;
+      }
+    },
+  };
 }
 
 /** The parts of a started replica. */
@@ -133,6 +153,7 @@ export class ApiServer {
       random: Math.random,
       faults: options.faults ?? noFaults,
       limits,
+      nodes: busNodeClient(options.bus, subjects),
     };
     const metrics = apiMetrics(options.registry);
     const handler = createHandler(deps, metrics);

@@ -16,11 +16,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
-import type { Bus } from '../../protocol/bus.js';
+import type { Bus, Subscription } from '../../protocol/bus.js';
 import type { ApiClient } from '../../protocol/client/api-client.js';
 import { Informer } from '../../protocol/client/informer.js';
 import type { Clock, Timer } from '../../protocol/clock.js';
-import { isReason } from '../../protocol/errors.js';
+import { badRequest, internal, isReason } from '../../protocol/errors.js';
+import { type PodLogReply, PodLogRequestSchema } from '../../protocol/kubelet.js';
 import type { Node } from '../../protocol/resources/node.js';
 import type { Pod } from '../../protocol/resources/pod.js';
 import type { Subjects } from '../../protocol/subjects.js';
@@ -29,6 +30,7 @@ import type { Logger } from '../kernel/log.js';
 import { restartForever } from '../kernel/supervision.js';
 import { ActorSystem } from '../kernel/system.js';
 import type { ConfigSources } from './config.js';
+import { readPodLog } from './logs.js';
 import { hostFacts, type NodeFacts, newNode, nodeLabels, nodeStatus, nodeStatusChanged } from './node.js';
 import type { CrashLoopPolicy } from './plan.js';
 import { type PodWorkerMsg, podWorker } from './pod-worker.js';
@@ -106,6 +108,7 @@ export class Kubelet {
     await registerNode(options.client, facts, options.clock.now());
     this.system.spawn('node', () => this.nodeActor(facts));
     this.system.spawn('pods', () => this.podsActor(facts));
+    if (options.bus) this.system.spawn('logs', () => this.logsActor(facts, options.bus as Bus));
     options.log.info({ node: facts.name, runtime: options.runtime.name }, 'kubelet started');
   }
 
@@ -146,6 +149,37 @@ export class Kubelet {
         timer = ctx.clock.setTimeout(() => ctx.self.send({ type: 'tick' }), heartbeatMs);
       },
       stop: () => timer?.cancel(),
+    };
+  }
+
+  /** Answers log requests on the node's subject (`kubectl logs` through the API server). */
+  private logsActor(facts: NodeFacts, bus: Bus): ActorLogic<never> {
+    const { runtime, subjects, clock } = this.options;
+    let subscription: Subscription | undefined;
+    return {
+      start: (ctx) => {
+        subscription = bus.subscribe(subjects.nodeLogs(facts.name), async (msg) => {
+          let reply: PodLogReply;
+          try {
+            const parsed = PodLogRequestSchema.safeParse(JSON.parse(msg.text()));
+            reply = parsed.success
+              ? await readPodLog(runtime, parsed.data, clock.now(), bus.maxPayload - 64 * 1024)
+              : { ok: false, status: badRequest(`invalid log request: ${parsed.error.message}`).status };
+          } catch (err) {
+            ctx.log.warn({ err }, 'log request failed');
+            reply = {
+              ok: false,
+              status: internal(`reading the log failed: ${(err as Error).message}`).status,
+            };
+          }
+          msg.respond(JSON.stringify(reply));
+        });
+        ctx.log.info({ subject: subjects.nodeLogs(facts.name) }, 'serving logs');
+      },
+      receive: () => undefined,
+      stop: async () => {
+        await subscription?.drain();
+      },
     };
   }
 

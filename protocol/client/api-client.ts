@@ -61,6 +61,16 @@ export interface DeleteQuery {
   readonly fence?: FenceToken;
 }
 
+/** Options of `logs`, as `kubectl logs` takes them. */
+export interface PodLogQuery {
+  readonly container?: string;
+  readonly tailLines?: number;
+  readonly sinceSeconds?: number;
+  /** The previous run of the container (`-p`). */
+  readonly previous?: boolean;
+  readonly limitBytes?: number;
+}
+
 /** What `apply` did. */
 export interface ApplyResult<T> {
   readonly action: 'created' | 'configured' | 'unchanged';
@@ -195,6 +205,11 @@ export class ApiClient {
       options: writeOptions(query),
     });
     return { ...body, warnings };
+  }
+
+  /** A pod's container log (`kubectl logs`): the text, as its kubelet reads it from the runtime. */
+  logs(namespace: string, name: string, options: PodLogQuery = {}): Promise<string> {
+    return this.call({ verb: 'get', resource: 'pods', subresource: 'log', namespace, name, options });
   }
 
   /** Reads the `scale` subresource. */

@@ -138,6 +138,11 @@ export class HttpFace {
     const request = mapped.request;
     const result = await this.deps.handler(request);
     if (!result.ok) return sendStatus(res, result.status);
+    if (request.subresource === 'log') {
+      // A log is text, as kubectl expects it.
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      return void res.end(String(result.body ?? ''));
+    }
     const printable =
       (request.verb === 'get' || request.verb === 'list') && request.subresource === undefined;
     const out =

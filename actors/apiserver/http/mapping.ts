@@ -111,7 +111,16 @@ function optionsOf(verb: ApiVerb, query: URLSearchParams, input: HttpInput): Req
     propagationPolicy: text('propagationPolicy'),
     gracePeriodSeconds: integer('gracePeriodSeconds', text('gracePeriodSeconds')),
     dryRun: dryRunOf(query.getAll('dryRun')),
+    // pods/log
+    container: text('container'),
+    tailLines: integer('tailLines', text('tailLines')),
+    sinceSeconds: integer('sinceSeconds', text('sinceSeconds')),
+    limitBytes: integer('limitBytes', text('limitBytes')),
+    previous: text('previous') === undefined ? undefined : text('previous') === 'true',
   };
+  if (input.route.subresource === 'log' && text('follow') === 'true') {
+    throw badRequest('following a log (-f) is not supported yet: read it without --follow');
+  }
   const fence = headerOf(input.headers, FENCE_HEADER);
   if (fence !== undefined) options.fence = jsonHeader(FENCE_HEADER, fence);
   if (verb === 'delete' || verb === 'deletecollection') Object.assign(options, deleteOptions(input.body));

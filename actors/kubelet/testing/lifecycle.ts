@@ -78,7 +78,7 @@ export function describeKubeletLifecycle(
     const main = async (podName: string) => (await get(podName)).status?.containerStatuses?.[0];
 
     beforeEach(async () => {
-      cluster = await startInProcessCluster();
+      cluster = await startInProcessCluster({ http: true });
       harness = await harnessFactory();
       node = `node-${randomBytes(3).toString('hex')}`;
     });
@@ -295,6 +295,28 @@ export function describeKubeletLifecycle(
         data: { k: 'v' },
       });
       await waitFor(async () => expect((await get('waiting')).status?.phase).toBe('Running'), { timeoutMs });
+    });
+
+    it('serves logs through the API server: all, --tail, --previous, and over HTTP as kubectl reads them', async () => {
+      await startKubelet();
+      await cluster.client.create(
+        'pods',
+        pod('talker', harness.commands.printLines(['one', 'two', 'three']), { restartPolicy: 'Never' }),
+      );
+      await waitFor(async () => expect((await get('talker')).status?.phase).toBe('Succeeded'), { timeoutMs });
+      // (a simulated runtime may print lines of its own first)
+      expect(await cluster.client.logs('default', 'talker')).toMatch(/(^|\n)one\ntwo\nthree\n$/);
+      expect(await cluster.client.logs('default', 'talker', { tailLines: 1 })).toBe('three\n');
+      await expect(cluster.client.logs('default', 'talker', { previous: true })).rejects.toMatchObject({
+        reason: 'BadRequest',
+        message: 'previous terminated container "main" in pod "talker" not found',
+      });
+      await expect(cluster.client.logs('default', 'talker', { container: 'nope' })).rejects.toMatchObject({
+        message: 'container nope is not valid for pod talker',
+      });
+      const http = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/talker/log?tailLines=2`);
+      expect(http.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await http.text()).toBe('two\nthree\n');
     });
 
     it('a missing image: ErrImagePull, then ImagePullBackOff, never a crash', async () => {

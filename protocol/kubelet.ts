@@ -1,0 +1,27 @@
+/**
+ * What the API server asks a kubelet on its node's subjects (`skiff.node.<node>.logs`), as
+ * request/reply on the bus: the wire contract both sides share.
+ */
+import { z } from 'zod';
+import type { Status } from './errors.js';
+
+/** A pod's container log, as `kubectl logs` asks for it (Kubernetes' PodLogOptions). */
+export const PodLogRequestSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  podUid: z.string(),
+  /** Required when the pod has more than one container. */
+  container: z.string().optional(),
+  tailLines: z.number().int().nonnegative().optional(),
+  sinceSeconds: z.number().int().positive().optional(),
+  /** The previous run of the container (`kubectl logs -p`). */
+  previous: z.boolean().optional(),
+  /** At most this many bytes, from the end. */
+  limitBytes: z.number().int().positive().optional(),
+});
+export type PodLogRequest = z.infer<typeof PodLogRequestSchema>;
+
+/** The kubelet's answer: the log text, or why not (a Kubernetes Status). */
+export type PodLogReply =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly status: Status };
