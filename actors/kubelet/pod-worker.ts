@@ -17,10 +17,13 @@ import type { Pod } from '../../protocol/resources/pod.js';
 import type { ActorContext, ActorFactory, ActorLogic } from '../kernel/actor.js';
 import { type ConfigSources, prepareVolumes, resolveEnvironment } from './config.js';
 import { type CrashLoopPolicy, crashLoopDelay, defaultCrashLoopPolicy, planPod } from './plan.js';
+import { ProbeTracker, probesOf, runProbe } from './probes.js';
 import type { ContainerConfig, ContainerRuntime, PortMapping } from './runtimes/runtime.js';
 import { ContainerWaitingReasons, calculatePodStatus } from './status.js';
 
-export type PodWorkerMsg = { readonly type: 'sync' };
+export type PodWorkerMsg =
+  | { readonly type: 'sync' }
+  | { readonly type: 'probe'; readonly containerId: string };
 
 /** What a pod worker depends on. */
 export interface PodWorkerDeps {
@@ -54,6 +57,8 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
     let wake: Timer | undefined;
     let lastStatus = '';
     let done = false;
+    // Probes of each running container run (by runtime container id), and their next tick.
+    const trackers = new Map<string, { tracker: ProbeTracker; name: string; timer?: Timer }>();
 
     const schedule = (ctx: ActorContext<PodWorkerMsg>, at: number | undefined) => {
       wake?.cancel();
@@ -118,6 +123,7 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
       }
       schedule(ctx, wakeAt);
       await reportStatus(ctx, pod as Pod, plan.backingOff, waiting);
+      await followProbes(ctx, pod as Pod);
     }
 
     async function startContainer(
@@ -197,6 +203,72 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
       }
     }
 
+    /** Starts probing new running containers (after their initial delay) and forgets gone ones. */
+    async function followProbes(ctx: ActorContext<PodWorkerMsg>, pod: Pod): Promise<void> {
+      const running = (await deps.runtime.listContainers({ podUid: deps.podUid })).filter(
+        (c) => c.state === 'running',
+      );
+      const ids = new Set(running.map((c) => c.id));
+      for (const [id, entry] of trackers) {
+        if (ids.has(id)) continue;
+        entry.timer?.cancel();
+        trackers.delete(id);
+      }
+      for (const c of running) {
+        if (trackers.has(c.id)) continue;
+        const container = pod.spec.containers.find((s) => s.name === c.name);
+        const probes = container ? probesOf(container) : {};
+        if (Object.keys(probes).length === 0) continue;
+        const entry: { tracker: ProbeTracker; name: string; timer?: Timer } = {
+          tracker: new ProbeTracker(probes),
+          name: c.name,
+        };
+        trackers.set(c.id, entry);
+        const first = Math.min(...Object.values(probes).map((p) => (p?.initialDelaySeconds ?? 0) * 1000));
+        entry.timer = ctx.clock.setTimeout(() => ctx.self.send({ type: 'probe', containerId: c.id }), first);
+      }
+    }
+
+    /** One round of a container's due probes, and what follows: a kill, a status change, the next round. */
+    async function probe(ctx: ActorContext<PodWorkerMsg>, containerId: string): Promise<void> {
+      const entry = trackers.get(containerId);
+      const pod = deps.currentPod() as Pod | undefined;
+      const container = pod?.spec.containers.find((c) => c.name === entry?.name);
+      if (!entry || !pod || !container || pod.metadata.deletionTimestamp) return;
+      const probes = probesOf(container);
+      const sandbox = (await deps.runtime.listPodSandboxes()).find((s) => s.podUid === deps.podUid);
+      const target = {
+        containerId,
+        hostIP: deps.hostIP,
+        portMappings: sandbox?.portMappings ?? [],
+        namedPorts: new Map(
+          pod.spec.containers.flatMap((c) =>
+            (c.ports ?? []).filter((p) => p.name).map((p) => [p.name as string, p.containerPort] as const),
+          ),
+        ),
+      };
+      let statusChanged = false;
+      for (const kind of entry.tracker.due()) {
+        const spec = probes[kind];
+        if (!spec) continue;
+        const verdict = entry.tracker.record(kind, await runProbe(deps.runtime, spec, target));
+        if (verdict === 'ready-changed') statusChanged = true;
+        if (verdict === 'kill') {
+          ctx.log.info(
+            { pod: podKey(pod), container: entry.name, probe: kind },
+            'probe failed: killing the container',
+          );
+          trackers.delete(containerId);
+          await deps.runtime.stopContainer(containerId, pod.spec.terminationGracePeriodSeconds * 1000);
+          ctx.self.send({ type: 'sync' });
+          return;
+        }
+      }
+      if (statusChanged) ctx.self.send({ type: 'sync' });
+      const period = Math.min(...entry.tracker.due().map((k) => (probes[k]?.periodSeconds ?? 10) * 1000));
+      entry.timer = ctx.clock.setTimeout(() => ctx.self.send({ type: 'probe', containerId }), period);
+    }
+
     async function reportStatus(
       ctx: ActorContext<PodWorkerMsg>,
       pod: Pod,
@@ -212,6 +284,12 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
         now: ctx.clock.now(),
         backingOff,
         waiting,
+        probes: new Map(
+          [...trackers.values()].map(({ name, tracker }) => [
+            name,
+            { started: tracker.started, ready: tracker.ready },
+          ]),
+        ),
       });
       const json = JSON.stringify(status);
       if (json === lastStatus || json === JSON.stringify(pod.status)) return;
@@ -228,9 +306,10 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
       start: (ctx) => {
         ctx.self.send({ type: 'sync' });
       },
-      receive: (_msg, ctx) => sync(ctx),
+      receive: (msg, ctx) => (msg.type === 'sync' ? sync(ctx) : probe(ctx, msg.containerId)),
       stop: () => {
         wake?.cancel();
+        for (const { timer } of trackers.values()) timer?.cancel();
       },
     };
   };

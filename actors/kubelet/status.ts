@@ -35,6 +35,8 @@ export interface PodStatusInputs {
   readonly backingOff: ReadonlyMap<string, number>;
   /** Containers that could not be created: why (`ErrImagePull`, ...) and the message. */
   readonly waiting: ReadonlyMap<string, { readonly reason: string; readonly message: string }>;
+  /** Probe results by container name: started (startup probe passed) and ready (readiness). */
+  readonly probes?: ReadonlyMap<string, { readonly started: boolean; readonly ready: boolean }>;
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -95,12 +97,13 @@ function containerStatus(
 
   // While backing off, the run that failed is the "last state", as `kubectl describe` shows it.
   const last = state.waiting && run?.state === 'exited' ? run : previous;
+  const probed = inputs.probes?.get(name);
   return {
     name,
     image,
     imageID: '',
-    ready: state.running !== undefined,
-    started: state.running !== undefined,
+    ready: state.running !== undefined && (probed?.ready ?? true),
+    started: state.running !== undefined && (probed?.started ?? true),
     restartCount: run?.attempt ?? 0,
     ...(run ? { containerID: `${inputs.runtime}://${run.id}` } : {}),
     state,
