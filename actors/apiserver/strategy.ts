@@ -7,6 +7,7 @@ import { invalid } from '../../protocol/errors.js';
 import { type JsonValue, jsonEqual } from '../../protocol/patch/json.js';
 import { generateJobSelector } from '../../protocol/resources/job.js';
 import type { AnyObject, ResourceType } from '../../protocol/resources/registry.js';
+import { mergeStringData } from '../../protocol/resources/secret.js';
 import { validateObject } from '../../protocol/resources/validate.js';
 import { type Mutable, rfc3339, specOf } from './objects.js';
 
@@ -44,12 +45,14 @@ export function prepareForUpdate(type: ResourceType, next: Mutable<AnyObject>, o
 }
 
 /**
- * Fields the server owns inside the spec: a Job's selector and template labels come from its uid
- * (unless `manualSelector`), on create and on every update, as in Kubernetes.
+ * What the server sets inside an object on create and on every update or patch, as in Kubernetes:
+ * a Job's selector and template labels come from its uid (unless `manualSelector`); a Secret's
+ * `stringData` is encoded into `data` and dropped, so it is never stored nor returned.
  */
 export function withServerOwnedSpec(obj: AnyObject): AnyObject {
-  if (obj.kind !== 'Job') return obj;
-  return generateJobSelector(obj, obj.metadata.uid ?? '');
+  if (obj.kind === 'Job') return generateJobSelector(obj, obj.metadata.uid ?? '');
+  if (obj.kind === 'Secret') return mergeStringData(obj);
+  return obj;
 }
 
 /** Builds the result of a status update: the stored object with only its status replaced. */
