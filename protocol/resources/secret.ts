@@ -104,7 +104,7 @@ function validateSecretType(secret: SecretFields, keys: ReadonlySet<string>): Fi
     case SECRET_TYPE_DOCKER_CONFIG_JSON: {
       const key = secret.type === SECRET_TYPE_DOCKERCFG ? DOCKERCFG_KEY : DOCKER_CONFIG_JSON_KEY;
       if (!keys.has(key)) return [required(data(key))];
-      const problem = jsonObjectProblem(valueOf(secret, key));
+      const problem = jsonObjectProblem(decodedValue(secret, key));
       return problem === undefined ? [] : [invalidValue(data(key), REDACTED, problem)];
     }
     case SECRET_TYPE_BASIC_AUTH:
@@ -113,7 +113,7 @@ function validateSecretType(secret: SecretFields, keys: ReadonlySet<string>): Fi
         ? []
         : [required(data(BASIC_AUTH_USERNAME_KEY)), required(data(BASIC_AUTH_PASSWORD_KEY))];
     case SECRET_TYPE_SSH_AUTH:
-      return valueOf(secret, SSH_AUTH_PRIVATE_KEY) ? [] : [required(data(SSH_AUTH_PRIVATE_KEY))];
+      return decodedValue(secret, SSH_AUTH_PRIVATE_KEY) ? [] : [required(data(SSH_AUTH_PRIVATE_KEY))];
     case SECRET_TYPE_TLS:
       return [TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY].filter((k) => !keys.has(k)).map((k) => required(data(k)));
     default:
@@ -122,7 +122,7 @@ function validateSecretType(secret: SecretFields, keys: ReadonlySet<string>): Fi
 }
 
 /** The decoded value of `key` in the merged data, '' when absent or not base64. */
-function valueOf(secret: SecretFields, key: string): string {
+function decodedValue(secret: SecretFields, key: string): string {
   const plain = secret.stringData?.[key];
   if (plain !== undefined) return plain;
   const encoded = secret.data?.[key];
