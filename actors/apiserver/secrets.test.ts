@@ -3,7 +3,7 @@ import type { ApiRequest } from '../../protocol/api.js';
 import { type TestApi, testApi } from './testing/deps.js';
 
 type SecretBody = {
-  metadata: { name: string; resourceVersion?: string };
+  metadata: { name: string; resourceVersion?: string; generation?: number };
   type?: string;
   data?: Record<string, string>;
   stringData?: Record<string, string>;
@@ -68,6 +68,13 @@ describe('Secrets through the API handler', () => {
       );
       expect(patched.data).toEqual({ user: b64('root'), pass: b64('rotated') });
       expect(await stored('db')).toEqual(patched);
+      // The same value again is no change: no write, no new generation (stringData is merged
+      // before the server compares versions).
+      const again = await api.ok<SecretBody>(
+        at({ verb: 'patch', name: 'db', body: { stringData: { user: 'root' } } }),
+      );
+      expect(again.metadata.resourceVersion).toBe(patched.metadata.resourceVersion);
+      expect(again.metadata.generation).toBe(patched.metadata.generation);
     });
 
     it('on apply and on a dry run', async () => {
