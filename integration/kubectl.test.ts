@@ -170,4 +170,54 @@ current-context: skiff
     expect(cm.data).toEqual({ color: 'red' });
     expect(cm.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toContain('red');
   });
+
+  it('creates secrets (generic, docker-registry, a stringData manifest) and lists them', async () => {
+    // `kubectl create secret` posts protobuf, which the HTTP face does not serve (415): the
+    // generators run client-side, and their manifests are created from a file.
+    const generated: string[] = [];
+    for (const args of [
+      ['generic', 'db', '--from-literal=password=s3cret'],
+      [
+        'docker-registry',
+        'pull',
+        '--docker-server=registry.example',
+        '--docker-username=u',
+        '--docker-password=p',
+      ],
+    ]) {
+      const out = await kubectl('create', 'secret', ...args, '--dry-run=client', '-o', 'yaml');
+      expect(out.code, out.stderr).toBe(0);
+      generated.push(out.stdout);
+    }
+    const created = await kubectl('create', '-f', await manifest('generated.yaml', generated.join('---\n')));
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain('secret/db created');
+    expect(created.stdout).toContain('secret/pull created');
+    const file = await manifest(
+      'secret.yaml',
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: app, namespace: default}\nstringData: {token: abc}\n',
+    );
+    const applied = await kubectl('apply', '-f', file);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('secret/app created');
+
+    const listed = await kubectl('get', 'secrets');
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^NAME\s+TYPE\s+DATA\s+AGE\n/);
+    expect(listed.stdout).toMatch(/\napp\s+Opaque\s+1\s+\S+\n/);
+    expect(listed.stdout).toMatch(/\ndb\s+Opaque\s+1\s+/);
+    expect(listed.stdout).toMatch(/\npull\s+kubernetes\.io\/dockerconfigjson\s+1\s+/);
+
+    const app = JSON.parse((await kubectl('get', 'secret', 'app', '-o', 'json')).stdout);
+    expect(app.data).toEqual({ token: Buffer.from('abc').toString('base64') });
+    expect(app).not.toHaveProperty('stringData');
+    // Re-applying sends stringData again (live never has it), as with Kubernetes; the merged data
+    // is unchanged, so nothing is written.
+    const again = await kubectl('apply', '-f', file);
+    expect(again.code, again.stderr).toBe(0);
+    const after = JSON.parse((await kubectl('get', 'secret', 'app', '-o', 'json')).stdout);
+    expect(after.metadata.resourceVersion).toBe(app.metadata.resourceVersion);
+    const db = JSON.parse((await kubectl('get', 'secret', 'db', '-o', 'json')).stdout);
+    expect(Buffer.from(db.data.password, 'base64').toString()).toBe('s3cret');
+  });
 });

@@ -7,14 +7,16 @@ import { invalid } from '../../protocol/errors.js';
 import { type JsonValue, jsonEqual } from '../../protocol/patch/json.js';
 import { generateJobSelector } from '../../protocol/resources/job.js';
 import type { AnyObject, ResourceType } from '../../protocol/resources/registry.js';
+import { mergeStringData } from '../../protocol/resources/secret.js';
 import { validateObject } from '../../protocol/resources/validate.js';
 import { type Mutable, rfc3339, specOf } from './objects.js';
 
 /** Kinds whose status the server keeps on create (a kubelet registers a Node with its capacity). */
 const STATUS_KEPT_ON_CREATE = new Set(['Node', 'Event', 'Lease', 'ConfigMap', 'Endpoints']);
 
-/** Sets the server-owned metadata of a new object and resets its status. */
+/** Sets the server-owned metadata of a new object, resets its status, merges a Secret's stringData. */
 export function prepareForCreate(obj: Mutable<AnyObject>, now: number, uid: string): void {
+  mergeSecretStringData(obj);
   const meta = obj.metadata as Mutable<AnyObject['metadata']>;
   meta.uid = uid;
   meta.creationTimestamp = rfc3339(now);
@@ -31,10 +33,11 @@ export function prepareForCreate(obj: Mutable<AnyObject>, now: number, uid: stri
 
 /**
  * Carries over what an update of the main resource may not change: identity, server-set
- * metadata, and the status (which only the status subresource writes). Bumps `generation` when
- * the spec changed.
+ * metadata, and the status (which only the status subresource writes). Merges a Secret's
+ * stringData, then bumps `generation` when the spec changed.
  */
 export function prepareForUpdate(type: ResourceType, next: Mutable<AnyObject>, old: AnyObject): void {
+  mergeSecretStringData(next);
   keepServerMetadata(next, old);
   if (type.subresources.status) (next as { status?: unknown }).status = (old as { status?: unknown }).status;
   const generation = old.metadata.generation ?? 1;
@@ -50,6 +53,18 @@ export function prepareForUpdate(type: ResourceType, next: Mutable<AnyObject>, o
 export function withServerOwnedSpec(obj: AnyObject): AnyObject {
   if (obj.kind !== 'Job') return obj;
   return generateJobSelector(obj, obj.metadata.uid ?? '');
+}
+
+/**
+ * A Secret's write-only `stringData`, encoded into `data` and dropped so that it is never stored
+ * nor returned (Kubernetes does this when it decodes the request). It must run first: a
+ * `stringData` still present would read as a changed spec and bump `generation` for nothing.
+ */
+function mergeSecretStringData(obj: Mutable<AnyObject>): void {
+  if (obj.kind !== 'Secret' || obj.stringData === undefined) return;
+  const { data } = mergeStringData(obj);
+  delete obj.stringData;
+  if (data !== undefined) obj.data = data;
 }
 
 /** Builds the result of a status update: the stored object with only its status replaced. */

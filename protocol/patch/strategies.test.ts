@@ -144,6 +144,7 @@ describe('the strategy table of each kind', () => {
         'Node',
         'Pod',
         'ReplicaSet',
+        'Secret',
         'Service',
       ].sort(),
     );

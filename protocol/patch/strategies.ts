@@ -95,6 +95,7 @@ export function strategyTables(): Readonly<Record<string, StrategyTable>> {
     // spec.finalizers has no tag, unlike metadata.finalizers.
     Namespace: { ...plain, ...conditions },
     ConfigMap: plain,
+    Secret: plain,
     Event: plain,
     Lease: plain,
     // spec.strategy is a one-of (rollingUpdate only with RollingUpdate), hence retainKeys.

@@ -7,12 +7,10 @@ import { objectMetaSchema } from '../meta.js';
 import { type FieldError, forbiddenField, invalidValue, tooLong } from '../validation/field-errors.js';
 import { isConfigMapKey } from '../validation/names.js';
 import { keyPath, withChecks } from '../validation/zod-errors.js';
-import { stringMap } from './fields.js';
+import { decodedLength, isBase64, NOT_BASE64, stringMap } from './fields.js';
 
 /** Kubernetes' MaxSecretSize, which also bounds ConfigMaps: everything must fit in one etcd value. */
 export const MAX_CONFIG_MAP_SIZE = 1024 * 1024;
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const configMapObject = z.object({
   apiVersion: z.literal('v1'),
@@ -22,12 +20,6 @@ const configMapObject = z.object({
   binaryData: stringMap.optional(),
   immutable: z.boolean().optional(),
 });
-
-// The decoded size of a base64 string, without decoding it.
-function decodedLength(value: string): number {
-  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
-  return (value.length / 4) * 3 - padding;
-}
 
 /** Kubernetes' ValidateConfigMap: valid keys, no key in both maps, 1 MiB in all. */
 export function validateConfigMapData(cm: z.output<typeof configMapObject>): FieldError[] {
@@ -44,8 +36,8 @@ export function validateConfigMapData(cm: z.output<typeof configMapObject>): Fie
   for (const [key, value] of Object.entries(binary)) {
     const path = keyPath('binaryData', key);
     errors.push(...isConfigMapKey(key).map((msg) => invalidValue(path, key, msg)));
-    if (BASE64.test(value)) total += decodedLength(value);
-    else errors.push(invalidValue(path, value, 'must be a base64-encoded string'));
+    if (isBase64(value)) total += decodedLength(value);
+    else errors.push(invalidValue(path, value, NOT_BASE64));
   }
   // Kubernetes reports the size on the whole object; Skiff names `data`, where the bulk usually is.
   if (total > MAX_CONFIG_MAP_SIZE) errors.push(tooLong('data', MAX_CONFIG_MAP_SIZE));

@@ -45,6 +45,13 @@ export function serviceField(obj: AnyObject, field: string): string | undefined 
   return commonField(obj, field);
 }
 
+/** Secret field-selector values: `type`, as Kubernetes' SecretStrategy selects on. */
+export function secretField(obj: AnyObject, field: string): string | undefined {
+  if (obj.kind !== 'Secret') return undefined;
+  if (field === 'type') return obj.type;
+  return commonField(obj, field);
+}
+
 /** Node field-selector values. */
 export function nodeField(obj: AnyObject, field: string): string | undefined {
   if (obj.kind !== 'Node') return undefined;

@@ -210,3 +210,22 @@ export const requiredString = z.string().default('');
 /** A map of strings (selectors, data, node selectors). */
 export const stringMap = z.record(z.string(), z.string());
 export const stringList = z.array(z.string());
+
+// ---------------------------------------------------------------------------------------------
+// Base64 values (ConfigMap binaryData, Secret data), as Go's StdEncoding reads them: padded.
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Kubernetes' message for a `[]byte` field whose JSON string is not base64. */
+export const NOT_BASE64 = 'must be a base64-encoded string';
+
+/** True when `value` is padded standard base64 (Node's decoder would accept far more, silently). */
+export function isBase64(value: string): boolean {
+  return BASE64.test(value);
+}
+
+/** The decoded size of a base64 string, without decoding it. */
+export function decodedLength(value: string): number {
+  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+  return (value.length / 4) * 3 - padding;
+}

@@ -6,6 +6,7 @@ import {
   makeNode,
   makePod,
   makeReplicaSet,
+  makeSecret,
   makeService,
 } from '../testing/builders.js';
 import {
@@ -29,6 +30,7 @@ describe('the resource table', () => {
     ['namespaces', 'namespace', 'Namespace', '', 'v1', false, ['ns']],
     ['events', 'event', 'Event', '', 'v1', true, ['ev']],
     ['configmaps', 'configmap', 'ConfigMap', '', 'v1', true, ['cm']],
+    ['secrets', 'secret', 'Secret', '', 'v1', true, []],
     ['deployments', 'deployment', 'Deployment', 'apps', 'apps/v1', true, ['deploy']],
     ['replicasets', 'replicaset', 'ReplicaSet', 'apps', 'apps/v1', true, ['rs']],
     ['daemonsets', 'daemonset', 'DaemonSet', 'apps', 'apps/v1', true, ['ds']],
@@ -45,10 +47,10 @@ describe('the resource table', () => {
     },
   );
 
-  it('lists twelve kinds, each once', () => {
+  it('lists thirteen kinds, each once', () => {
     const table = resourceTypes();
-    expect(table).toHaveLength(12);
-    expect(new Set(table.map((t) => t.plural)).size).toBe(12);
+    expect(table).toHaveLength(13);
+    expect(new Set(table.map((t) => t.plural)).size).toBe(13);
   });
 
   it('marks status and scale subresources', () => {
@@ -68,6 +70,8 @@ describe('the resource table', () => {
     ['deployment.v1.apps', 'deployments'],
     ['leases.coordination.k8s.io', 'leases'],
     ['svc', 'services'],
+    ['Secret', 'secrets'],
+    ['secrets.v1', undefined],
     ['deployments.batch', undefined],
     ['widgets', undefined],
   ])('resolves %j to %j, kubectl-style', (name, plural) => {
@@ -120,6 +124,14 @@ describe('field selectors', () => {
     ['job successes', makeJob('j').withStatus({ succeeded: 2 }).obj(), 'status.successful', '2'],
     ['service type', makeService('s').obj(), 'spec.type', 'ClusterIP'],
     ['replicaset replicas', makeReplicaSet('r').withStatus({ replicas: 3 }).obj(), 'status.replicas', '3'],
+    [
+      'secret type',
+      makeSecret('s').type('kubernetes.io/basic-auth').data({ username: 'u' }).obj(),
+      'type',
+      'kubernetes.io/basic-auth',
+    ],
+    ['secret type defaults to Opaque', makeSecret('s').obj(), 'type', 'Opaque'],
+    ['a secret has no spec', makeSecret('s').obj(), 'spec.type', undefined],
   ])('%s', (_what, obj, field, expected) => {
     expect(value(obj, field)).toBe(expected);
   });
@@ -131,6 +143,7 @@ describe('field selectors', () => {
       makeNode('n').obj(),
       makeNamespace('n').obj(),
       makeJob('j').obj(),
+      makeSecret('s').obj(),
     ];
     for (const obj of samples) {
       const type = resourceByKind(obj.apiVersion, obj.kind);

@@ -20,6 +20,7 @@ import {
   nodeField,
   podField,
   replicaSetField,
+  secretField,
   serviceField,
 } from './field-values.js';
 import { type Job, JobSchema } from './job.js';
@@ -28,6 +29,7 @@ import { type Namespace, NamespaceSchema } from './namespace.js';
 import { type Node, NodeSchema } from './node.js';
 import { type Pod, PodSchema } from './pod.js';
 import { type ReplicaSet, ReplicaSetSchema } from './replicaset.js';
+import { type Secret, SecretSchema } from './secret.js';
 import { type Service, ServiceSchema } from './service.js';
 
 /** Any object Skiff stores, discriminated by `kind`. */
@@ -39,6 +41,7 @@ export type AnyObject =
   | Namespace
   | Event
   | ConfigMap
+  | Secret
   | Deployment
   | ReplicaSet
   | DaemonSet
@@ -218,6 +221,22 @@ export function resourceTypes(): readonly ResourceType[] {
       nameRule: 'dns1123-subdomain',
       schema: ConfigMapSchema,
       fieldValue: commonField,
+    },
+    {
+      kind: 'Secret',
+      plural: 'secrets',
+      singular: 'secret',
+      group: '',
+      version: 'v1',
+      apiVersion: 'v1',
+      namespaced: true,
+      shortNames: [],
+      categories: [],
+      fieldSelectors: ['type'],
+      subresources: none,
+      nameRule: 'dns1123-subdomain',
+      schema: SecretSchema,
+      fieldValue: secretField,
     },
     {
       kind: 'Deployment',

@@ -429,6 +429,20 @@ describe('validateObject: bad manifests report every problem with its path', () 
       patched(m.configMap(), { 'binaryData[app.conf]': 'AAAA' }),
       ['data[app.conf]'],
     ],
+    // Secret
+    [
+      'secret: bad key, value not base64',
+      patched(m.secret(), { 'data[bad key]': 'eA==', 'data[tls.crt]': 'not base64!' }),
+      ['data[bad key]', 'data[tls.crt]'],
+    ],
+    ['secret: tls without tls.key', patched(m.secret(), { 'data[tls.key]': undefined }), ['data[tls.key]']],
+    [
+      'secret: dockerconfigjson without .dockerconfigjson',
+      patched(m.secret(), { type: 'kubernetes.io/dockerconfigjson' }),
+      ['data[.dockerconfigjson]'],
+    ],
+    ['secret: bad stringData key', patched(m.secret(), { 'stringData[a/b]': 'x' }), ['stringData[a/b]']],
+    ['secret: over 1 MiB', patched(m.secret(), { 'stringData.big': 'x'.repeat(1024 * 1024) }), ['data']],
     // Event
     [
       'event: unknown type, negative count',

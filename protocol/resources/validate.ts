@@ -37,6 +37,7 @@ import {
   supportedKinds,
 } from './registry.js';
 import { validateReplicaSetUpdate } from './replicaset.js';
+import { validateSecretUpdate } from './secret.js';
 import { validateServiceUpdate } from './service.js';
 
 export interface ValidateOptions {
@@ -199,6 +200,9 @@ export function validateUpdate(old: AnyObject, next: AnyObject): FieldError[] {
       break;
     case 'ConfigMap':
       if (old.kind === 'ConfigMap') errors.push(...validateConfigMapUpdate(old, next));
+      break;
+    case 'Secret':
+      if (old.kind === 'Secret') errors.push(...validateSecretUpdate(old, next));
       break;
     case 'Deployment':
       if (old.kind === 'Deployment') errors.push(...validateDeploymentUpdate(old, next));

@@ -12,6 +12,7 @@ import {
   makeNode,
   makePod,
   makeReplicaSet,
+  makeSecret,
   makeService,
 } from './builders.js';
 
@@ -43,6 +44,7 @@ describe('fixture builders', () => {
     ],
     ['namespace', makeNamespace('team-a').obj()],
     ['configmap', makeConfigMap('c').data({ 'a.conf': 'x' }).obj()],
+    ['secret', makeSecret('tls').type('kubernetes.io/tls').data({ 'tls.crt': 'c', 'tls.key': 'k' }).obj()],
     ['lease', makeLease('leader').holder('me', { durationSeconds: 10 }).obj()],
     ['event', makeEvent('e').about(pod.obj()).reason('Scheduled', 'ok').obj()],
   ])('%s: obj() is valid and already defaulted (validating it changes nothing)', (_kind, obj) => {

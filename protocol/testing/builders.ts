@@ -17,8 +17,10 @@ export {
   makeEvent,
   makeLease,
   makeNamespace,
+  makeSecret,
   makeService,
   NamespaceBuilder,
+  SecretBuilder,
   ServiceBuilder,
 } from './cluster-builders.js';
 export { FIXTURE_IMAGE, makeNode, makePod, NodeBuilder, PodBuilder } from './pod-builders.js';

@@ -1,6 +1,6 @@
 /**
  * Fixture builders for the other kinds: `makeService('web').port({port: 80, targetPort: 8080}).obj()`,
- * `makeEndpoints`, `makeNamespace`, `makeConfigMap`, `makeLease`, `makeEvent`.
+ * `makeEndpoints`, `makeNamespace`, `makeConfigMap`, `makeSecret`, `makeLease`, `makeEvent`.
  */
 import type { KubeObject } from '../meta.js';
 import { type ConfigMap, ConfigMapSchema } from '../resources/configmap.js';
@@ -13,6 +13,7 @@ import {
 import { type Event, EventSchema, type EventType } from '../resources/event.js';
 import { type Lease, LeaseSchema } from '../resources/lease.js';
 import { type Namespace, NamespaceSchema } from '../resources/namespace.js';
+import { type Secret, SecretSchema } from '../resources/secret.js';
 import {
   type Service,
   type ServicePortInput,
@@ -175,6 +176,45 @@ export class ConfigMapBuilder extends ObjectBuilder<ConfigMap> {
 /** A ConfigMap fixture builder. */
 export function makeConfigMap(name = 'config'): ConfigMapBuilder {
   return new ConfigMapBuilder(name);
+}
+
+/** Builds a Secret, Opaque unless `type` says otherwise. */
+export class SecretBuilder extends ObjectBuilder<Secret> {
+  private fields: Record<string, unknown> = {};
+
+  constructor(name: string) {
+    super(SecretSchema, 'Secret', name, 'default');
+  }
+
+  protected document(): Record<string, unknown> {
+    return { apiVersion: 'v1', kind: 'Secret', metadata: this.meta, ...this.fields };
+  }
+
+  /** Merges data entries, given in plain text and stored base64-encoded (as the server stores them). */
+  data(data: Record<string, string>): this {
+    const encoded = Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]),
+    );
+    this.fields.data = { ...(this.fields.data as Record<string, string> | undefined), ...encoded };
+    return this;
+  }
+
+  /** Sets the type (`kubernetes.io/tls`, ...). */
+  type(type: string): this {
+    this.fields.type = type;
+    return this;
+  }
+
+  /** Makes the Secret immutable. */
+  immutable(): this {
+    this.fields.immutable = true;
+    return this;
+  }
+}
+
+/** A Secret fixture builder. */
+export function makeSecret(name = 'secret'): SecretBuilder {
+  return new SecretBuilder(name);
 }
 
 /** Builds a Lease, by default unheld. */

@@ -65,6 +65,13 @@ export const manifests = {
     metadata: { name: 'web-config', namespace: 'default' },
     data: { 'app.conf': 'listen 80' },
   }),
+  secret: (): Doc => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'web-tls', namespace: 'default' },
+    type: 'kubernetes.io/tls',
+    data: { 'tls.crt': 'Y2VydA==', 'tls.key': 'a2V5' },
+  }),
   deployment: (): Doc => ({
     apiVersion: 'apps/v1',
     kind: 'Deployment',

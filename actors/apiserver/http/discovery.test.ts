@@ -41,6 +41,15 @@ describe('HTTP face discovery', () => {
       expect(byName.get('pods/status')).toMatchObject({ kind: 'Pod', verbs: ['get', 'patch', 'update'] });
       expect(byName.get('pods/binding')).toMatchObject({ kind: 'Binding', verbs: ['create'] });
       expect(byName.get('namespaces')).toMatchObject({ namespaced: false, shortNames: ['ns'] });
+      // Secrets have no short name and no status subresource, as in Kubernetes.
+      expect(byName.get('secrets')).toEqual({
+        name: 'secrets',
+        singularName: 'secret',
+        namespaced: true,
+        kind: 'Secret',
+        verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      });
+      expect(byName.has('secrets/status')).toBe(false);
       const apps = (await json(await call('/apis/apps/v1'))) as { resources: { name: string }[] };
       expect(apps.resources.find((r) => r.name === 'deployments/scale')).toMatchObject({
         group: 'autoscaling',

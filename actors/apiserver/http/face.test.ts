@@ -183,6 +183,38 @@ describe('HTTP face', () => {
         'Age',
       ]);
     });
+
+    it('prints secrets as NAME/TYPE/DATA/AGE, and selects them by type', async () => {
+      const base = '/api/v1/namespaces/default/secrets';
+      const tls = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'tls' },
+        type: 'kubernetes.io/tls',
+        stringData: { 'tls.crt': 'c', 'tls.key': 'k' },
+      };
+      expect((await send('POST', base, tls)).status).toBe(201);
+      const opaque = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'plain' }, data: { a: 'eA==' } };
+      expect((await send('POST', base, opaque)).status).toBe(201);
+      const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+      const table = await json(await call(base, { headers: { accept } }));
+      expect((table.columnDefinitions as { name: string }[]).map((c) => c.name)).toEqual([
+        'Name',
+        'Type',
+        'Data',
+        'Age',
+      ]);
+      const rows = (table.rows as { cells: unknown[] }[]).map((r) => r.cells.slice(0, 3));
+      expect(rows).toEqual([
+        ['plain', 'Opaque', 1],
+        ['tls', 'kubernetes.io/tls', 2],
+      ]);
+      const selected = await json(await call(`${base}?fieldSelector=type%3Dkubernetes.io%2Ftls`));
+      expect((selected.items as { metadata: { name: string } }[]).map((s) => s.metadata.name)).toEqual([
+        'tls',
+      ]);
+      expect((selected.items as Record<string, unknown>[])[0]).not.toHaveProperty('stringData');
+    });
   });
 
   describe('watch', () => {

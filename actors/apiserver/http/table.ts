@@ -2,7 +2,7 @@
  * Server-side printing: a list or object rendered as a `meta.k8s.io/v1` Table, which kubectl asks
  * for (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`) and prints as it is. Columns follow
  * kubectl's for the kinds people look at most (pods, deployments, replica sets, namespaces, nodes,
- * services, config maps); every other kind gets NAME and AGE.
+ * services, config maps, secrets); every other kind gets NAME and AGE.
  */
 import type { AnyObject, ResourceType } from '../../../protocol/resources/registry.js';
 
@@ -22,6 +22,7 @@ type Loose = AnyObject & {
   readonly spec?: Record<string, unknown>;
   readonly status?: Record<string, unknown>;
   readonly data?: Record<string, unknown>;
+  readonly type?: string;
 };
 
 /** What a row carries besides its cells (`includeObject`). */
@@ -130,6 +131,8 @@ function columnsFor(type: ResourceType): Column[] {
       return [name, text('Type', (o) => o.spec?.type), text('Cluster-IP', (o) => o.spec?.clusterIP), age];
     case 'ConfigMap':
       return [name, num('Data', (o) => Object.keys(o.data ?? {}).length), age];
+    case 'Secret':
+      return [name, text('Type', (o) => o.type), num('Data', (o) => Object.keys(o.data ?? {}).length), age];
     default:
       return [name, age];
   }
