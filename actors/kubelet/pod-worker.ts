@@ -122,8 +122,10 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
         }
       }
       schedule(ctx, wakeAt);
-      await reportStatus(ctx, pod as Pod, plan.backingOff, waiting);
+      // Probes first: a container with a readiness probe is not ready until it passes, so the
+      // status written below must already know the probe is there.
       await followProbes(ctx, pod as Pod);
+      await reportStatus(ctx, pod as Pod, plan.backingOff, waiting);
     }
 
     async function startContainer(

@@ -238,6 +238,12 @@ export function describeKubeletLifecycle(
         metadata: { name: 'app', namespace: 'default' },
         data: { greeting: 'hello', mode: 'fast' },
       });
+      await cluster.client.create('secrets', {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'creds', namespace: 'default' },
+        stringData: { password: 's3cret' },
+      });
       const mounts = options.mounts ?? true;
       const container = {
         name: 'main',
@@ -246,16 +252,31 @@ export function describeKubeletLifecycle(
         env: [
           { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'app', key: 'greeting' } } },
           { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } },
         ],
         envFrom: [{ configMapRef: { name: 'app' }, prefix: 'APP_' }],
-        ...(mounts ? { volumeMounts: [{ name: 'config', mountPath: '/etc/config' }] } : {}),
+        ...(mounts
+          ? {
+              volumeMounts: [
+                { name: 'config', mountPath: '/etc/config' },
+                { name: 'creds', mountPath: '/etc/creds' },
+              ],
+            }
+          : {}),
       };
       await cluster.client.create('pods', {
         ...pod('configured', []),
         spec: {
           nodeName: node,
           containers: [container],
-          ...(mounts ? { volumes: [{ name: 'config', configMap: { name: 'app' } }] } : {}),
+          ...(mounts
+            ? {
+                volumes: [
+                  { name: 'config', configMap: { name: 'app' } },
+                  { name: 'creds', secret: { secretName: 'creds' } },
+                ],
+              }
+            : {}),
         },
       } as unknown as Pod);
       await waitFor(async () => expect((await get('configured')).status?.phase).toBe('Running'), {
@@ -264,8 +285,13 @@ export function describeKubeletLifecycle(
       const id = ((await main('configured'))?.containerID ?? '').replace(/^[a-z]+:\/\//, '');
       const runtime = runtimes[0] as ContainerRuntime;
       const env = (await runtime.exec(id, ['env'])).stdout.split('\n');
-      expect(env).toEqual(expect.arrayContaining(['GREETING=hello', 'POD_NAME=configured', 'APP_mode=fast']));
-      if (mounts) expect((await runtime.exec(id, ['cat', '/etc/config/greeting'])).stdout).toBe('hello');
+      expect(env).toEqual(
+        expect.arrayContaining(['GREETING=hello', 'POD_NAME=configured', 'APP_mode=fast', 'PASSWORD=s3cret']),
+      );
+      if (mounts) {
+        expect((await runtime.exec(id, ['cat', '/etc/config/greeting'])).stdout).toBe('hello');
+        expect((await runtime.exec(id, ['cat', '/etc/creds/password'])).stdout).toBe('s3cret');
+      }
     });
 
     it('a missing ConfigMap: CreateContainerConfigError until it exists, then Running', async () => {
@@ -317,6 +343,60 @@ export function describeKubeletLifecycle(
       const http = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/talker/log?tailLines=2`);
       expect(http.headers.get('content-type')).toMatch(/^text\/plain/);
       expect(await http.text()).toBe('two\nthree\n');
+    });
+
+    it('a failing liveness probe restarts the container', async () => {
+      await startKubelet();
+      const probe = { exec: { command: harness.commands.exit(1) }, periodSeconds: 1, failureThreshold: 1 };
+      await cluster.client.create('pods', {
+        ...pod('unhealthy', []),
+        spec: {
+          nodeName: node,
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'main',
+              image: harness.image,
+              command: harness.commands.sleepForever(),
+              livenessProbe: probe,
+            },
+          ],
+        },
+      } as unknown as Pod);
+      await waitFor(async () => expect((await main('unhealthy'))?.restartCount).toBeGreaterThanOrEqual(1), {
+        timeoutMs,
+      });
+    });
+
+    it('a failing readiness probe keeps the pod not Ready, without a restart; a passing one makes it Ready', async () => {
+      await startKubelet();
+      const withReadiness = (podName: string, code: number) =>
+        ({
+          ...pod(podName, []),
+          spec: {
+            nodeName: node,
+            containers: [
+              {
+                name: 'main',
+                image: harness.image,
+                command: harness.commands.sleepForever(),
+                readinessProbe: {
+                  exec: { command: harness.commands.exit(code) },
+                  periodSeconds: 1,
+                  failureThreshold: 1,
+                },
+              },
+            ],
+          },
+        }) as unknown as Pod;
+      await cluster.client.create('pods', withReadiness('ready', 0));
+      await cluster.client.create('pods', withReadiness('unready', 1));
+      const readyOf = async (podName: string) =>
+        (await get(podName)).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+      await waitFor(async () => expect(await readyOf('ready')).toBe('True'), { timeoutMs });
+      await waitFor(async () => expect((await main('unready'))?.state?.running).toBeDefined(), { timeoutMs });
+      expect(await readyOf('unready')).toBe('False');
+      expect(await main('unready')).toMatchObject({ ready: false, restartCount: 0 });
     });
 
     it('a missing image: ErrImagePull, then ImagePullBackOff, never a crash', async () => {
