@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { benchApi } from './api.js';
+import { benchPods } from './pods.js';
 import { benchScheduler } from './scheduler.js';
 
 const { positionals, values } = parseArgs({
@@ -13,6 +14,9 @@ const { positionals, values } = parseArgs({
     concurrency: { type: 'string' },
     nodes: { type: 'string' },
     pods: { type: 'string' },
+    podman: { type: 'string' },
+    hollow: { type: 'string' },
+    rate: { type: 'string' },
   },
 });
 
@@ -21,6 +25,12 @@ const benches: Record<string, () => Promise<void>> = {
     benchApi({
       count: Number(values.count ?? 5000),
       concurrency: Number(values.concurrency ?? 64),
+    }),
+  pods: () =>
+    benchPods({
+      podman: Number(values.podman ?? 20),
+      hollow: Number(values.hollow ?? 200),
+      hollowRate: Number(values.rate ?? 20),
     }),
   scheduler: () =>
     benchScheduler({
