@@ -145,7 +145,7 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
     }
 
     async function ensureSandbox(pod: Pod): Promise<string> {
-      const existing = (await deps.runtime.listPodSandboxes()).find((s) => s.podUid === deps.podUid);
+      const existing = (await deps.runtime.listPodSandboxes({ podUid: deps.podUid }))[0];
       if (existing?.state === 'ready') return existing.id;
       if (existing) await deps.runtime.removePodSandbox(existing.id);
       const portMappings: PortMapping[] = [];
@@ -198,7 +198,7 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
     }
 
     async function removeFromRuntime(): Promise<void> {
-      for (const sandbox of await deps.runtime.listPodSandboxes()) {
+      for (const sandbox of await deps.runtime.listPodSandboxes({ podUid: deps.podUid })) {
         if (sandbox.podUid !== deps.podUid) continue;
         await deps.runtime.stopPodSandbox(sandbox.id);
         await deps.runtime.removePodSandbox(sandbox.id);
@@ -238,7 +238,7 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
       const container = pod?.spec.containers.find((c) => c.name === entry?.name);
       if (!entry || !pod || !container || pod.metadata.deletionTimestamp) return;
       const probes = probesOf(container);
-      const sandbox = (await deps.runtime.listPodSandboxes()).find((s) => s.podUid === deps.podUid);
+      const sandbox = (await deps.runtime.listPodSandboxes({ podUid: deps.podUid }))[0];
       const target = {
         containerId,
         hostIP: deps.hostIP,

@@ -169,8 +169,8 @@ export interface ContainerRuntime {
   stopPodSandbox(sandboxId: string): Promise<void>;
   /** Removes a stopped sandbox and its containers; removing one that is gone is not an error. */
   removePodSandbox(sandboxId: string): Promise<void>;
-  /** The sandboxes this node created (by label), running or not. */
-  listPodSandboxes(): Promise<RuntimeSandboxStatus[]>;
+  /** The sandboxes this node created (by label), running or not; optionally of one pod only. */
+  listPodSandboxes(filter?: { readonly podUid?: string }): Promise<RuntimeSandboxStatus[]>;
 
   /** True when the image is in the local store. */
   imageExists(image: string): Promise<boolean>;

@@ -171,8 +171,11 @@ export class HollowRuntime implements ContainerRuntime {
     this.machine.sandboxes.delete(sandboxId);
   }
 
-  async listPodSandboxes(): Promise<RuntimeSandboxStatus[]> {
-    const mine = [...this.machine.sandboxes.values()].filter((s) => s.config.node === this.node);
+  async listPodSandboxes(filter: { readonly podUid?: string } = {}): Promise<RuntimeSandboxStatus[]> {
+    const mine = [...this.machine.sandboxes.values()].filter(
+      (s) =>
+        s.config.node === this.node && (filter.podUid === undefined || s.config.podUid === filter.podUid),
+    );
     return mine.map((s) => ({
       id: s.id,
       podUid: s.config.podUid,

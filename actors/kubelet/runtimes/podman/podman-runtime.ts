@@ -134,12 +134,13 @@ export class PodmanRuntime implements ContainerRuntime {
     await ignoreNotFound(this.client.removePod(sandboxId, { force: true }));
   }
 
-  async listPodSandboxes(): Promise<RuntimeSandboxStatus[]> {
+  async listPodSandboxes(filter: { readonly podUid?: string } = {}): Promise<RuntimeSandboxStatus[]> {
     // libpod's label filter also matches values that merely start with the one asked for
     // (`node-a` finds `node-a-other`'s objects): keep only exact matches.
-    const pods = (await this.client.listPods(nodeFilters(this.node, { containers: false }))).filter(
-      (p) => p.Labels?.[SKIFF_LABELS.node] === this.node,
-    );
+    // One pod's sandbox is asked for by label, so starting a pod never inspects every other one.
+    const pods = (
+      await this.client.listPods(nodeFilters(this.node, { containers: false, podUid: filter.podUid }))
+    ).filter((p) => p.Labels?.[SKIFF_LABELS.node] === this.node);
     // The list has no ports: inspect each (a pod removed in between is skipped).
     const inspected = await Promise.all(pods.map((p) => ignoreNotFound(this.client.inspectPod(p.Id))));
     return inspected.filter((p) => p !== undefined).map(sandboxFromInspect);

@@ -170,8 +170,11 @@ export class ProcessRuntime implements ContainerRuntime {
     removeIfEmpty(podDirectory(this.options.stateDir, sandbox.podUid));
   }
 
-  async listPodSandboxes(): Promise<RuntimeSandboxStatus[]> {
-    return [...this.sandboxes.values()].map((s) => ({
+  async listPodSandboxes(filter: { readonly podUid?: string } = {}): Promise<RuntimeSandboxStatus[]> {
+    const wanted = [...this.sandboxes.values()].filter(
+      (s) => filter.podUid === undefined || s.podUid === filter.podUid,
+    );
+    return wanted.map((s) => ({
       id: s.id,
       podUid: s.podUid,
       namespace: s.namespace,
