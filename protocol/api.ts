@@ -21,7 +21,7 @@ export const PATCH_TYPES = [
 export type PatchContentType = (typeof PATCH_TYPES)[number];
 
 /** The subresources Skiff serves. */
-export const SUBRESOURCES = ['status', 'scale', 'binding', 'log'] as const;
+export const SUBRESOURCES = ['status', 'scale', 'binding', 'log', 'exec'] as const;
 export type Subresource = (typeof SUBRESOURCES)[number];
 
 const fenceSchema = z.object({

@@ -187,6 +187,11 @@ export function unavailable(message: string, cause?: unknown): ApiError {
   return new ApiError('ServiceUnavailable', message, { retryAfterSeconds: 1 }, { cause });
 }
 
+/** The work did not finish in time (504). */
+export function timedOut(message: string): ApiError {
+  return new ApiError('Timeout', message);
+}
+
 /** A bug or an unexpected failure; never the client's fault. */
 export function internal(message: string, cause?: unknown): ApiError {
   return new ApiError('InternalError', message, undefined, { cause });

@@ -1,5 +1,5 @@
 /**
- * What the API server asks a kubelet on its node's subjects (`skiff.node.<node>.logs`), as
+ * What the API server asks a kubelet on its node's subjects (`skiff.node.<node>.logs`, `.exec`), as
  * request/reply on the bus: the wire contract both sides share.
  */
 import { z } from 'zod';
@@ -25,3 +25,26 @@ export type PodLogRequest = z.infer<typeof PodLogRequestSchema>;
 export type PodLogReply =
   | { readonly ok: true; readonly text: string }
   | { readonly ok: false; readonly status: Status };
+
+/** A command to run in a pod's container (`skiff exec POD -- CMD`), and its outcome. */
+export const PodExecRequestSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  podUid: z.string(),
+  container: z.string().optional(),
+  command: z.array(z.string()).min(1),
+  timeoutSeconds: z.number().int().positive().optional(),
+});
+export type PodExecRequest = z.infer<typeof PodExecRequestSchema>;
+
+/** What the command did, or why it could not run. */
+export type PodExecReply =
+  | { readonly ok: true; readonly exitCode: number; readonly stdout: string; readonly stderr: string }
+  | { readonly ok: false; readonly status: Status };
+
+/** The body of a `pods/exec` request to the API server. */
+export const PodExecBodySchema = z.object({
+  container: z.string().optional(),
+  command: z.array(z.string()).min(1),
+  timeoutSeconds: z.number().int().positive().optional(),
+});

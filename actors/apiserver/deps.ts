@@ -3,7 +3,7 @@
  * together, nothing is module-level).
  */
 import type { Clock } from '../../protocol/clock.js';
-import type { PodLogReply, PodLogRequest } from '../../protocol/kubelet.js';
+import type { PodExecReply, PodExecRequest, PodLogReply, PodLogRequest } from '../../protocol/kubelet.js';
 import type { Logger } from '../kernel/log.js';
 import type { Faults } from './faults.js';
 import type { Store } from './store/store.js';
@@ -44,4 +44,6 @@ export interface ApiDeps {
 export interface NodeClient {
   /** A container's log, from the kubelet of `node`. */
   logs(node: string, request: PodLogRequest): Promise<PodLogReply>;
+  /** Runs a command in a container, through the kubelet of `node`. */
+  exec(node: string, request: PodExecRequest): Promise<PodExecReply>;
 }

@@ -9,7 +9,7 @@ import { ApiError, internal, StoreUnavailableError, toApiError, unavailable } fr
 import type { ApiDeps } from './deps.js';
 import type { ApiMetrics } from './metrics.js';
 import { remove, removeCollection } from './verbs/delete.js';
-import { podLog } from './verbs/log.js';
+import { podExec, podLog } from './verbs/log.js';
 import { get, list } from './verbs/read.js';
 import { bind, getScale, writeScale } from './verbs/subresources.js';
 import { apply, create, type Outcome, patch, update } from './verbs/write.js';
@@ -50,6 +50,7 @@ function route(deps: ApiDeps, req: ApiRequest): Promise<Outcome> {
     .with(['get', P.union(undefined, 'status')], () => get(deps, req))
     .with(['get', 'scale'], () => getScale(deps, req))
     .with(['get', 'log'], () => podLog(deps, req))
+    .with(['create', 'exec'], () => podExec(deps, req))
     .with(['list', undefined], () => list(deps, req))
     .with(['update', P.union(undefined, 'status')], () => update(deps, req))
     .with(['patch', P.union(undefined, 'status')], () => patch(deps, req))

@@ -11,8 +11,8 @@ import type { Registry } from 'prom-client';
 import type { Bus, EventLog, Subscription } from '../../protocol/bus.js';
 import type { Clock } from '../../protocol/clock.js';
 import { NonDurableStoreError, NoRespondersError, unavailable } from '../../protocol/errors.js';
-import type { PodLogReply } from '../../protocol/kubelet.js';
-import { Subjects } from '../../protocol/subjects.js';
+import type { PodExecReply, PodLogReply } from '../../protocol/kubelet.js';
+import { type Subject, Subjects } from '../../protocol/subjects.js';
 import type { Logger } from '../kernel/log.js';
 import { ActorSystem } from '../kernel/system.js';
 import { type ApiDeps, defaultLimits, type Limits, type NodeClient } from './deps.js';
@@ -50,20 +50,26 @@ export interface ApiServerOptions {
 
 /** Kubelets reached over the bus, each on its node's subjects. */
 function busNodeClient(bus: Bus, subjects: Subjects): NodeClient {
-  return {
-    async logs(node, request) {
-      try {
-        const reply = await bus.request(subjects.nodeLogs(node), JSON.stringify(request), {
-          timeoutMs: 10_000,
-        });
-        return JSON.parse(reply.text()) as PodLogReply;
-      } catch (err) {
-        if (err instanceof NoRespondersError) {
-          return { ok: false, status: unavailable(`the kubelet of node ${node} does not answer`).status };
-        }
-        throw err;
+  const ask = async <R>(subject: Subject, node: string, request: unknown, timeoutMs: number): Promise<R> => {
+    try {
+      const reply = await bus.request(subject, JSON.stringify(request), { timeoutMs });
+      return JSON.parse(reply.text()) as R;
+    } catch (err) {
+      if (err instanceof NoRespondersError) {
+        return { ok: false, status: unavailable(`the kubelet of node ${node} does not answer`).status } as R;
       }
-    },
+      throw err;
+    }
+  };
+  return {
+    logs: (node, request) => ask<PodLogReply>(subjects.nodeLogs(node), node, request, 10_000),
+    exec: (node, request) =>
+      ask<PodExecReply>(
+        subjects.nodeExec(node),
+        node,
+        request,
+        (request.timeoutSeconds ?? 60) * 1000 + 5_000,
+      ),
   };
 }
 

@@ -21,7 +21,12 @@ import type { ApiClient } from '../../protocol/client/api-client.js';
 import { Informer } from '../../protocol/client/informer.js';
 import type { Clock, Timer } from '../../protocol/clock.js';
 import { badRequest, internal, isReason } from '../../protocol/errors.js';
-import { type PodLogReply, PodLogRequestSchema } from '../../protocol/kubelet.js';
+import {
+  type PodExecReply,
+  PodExecRequestSchema,
+  type PodLogReply,
+  PodLogRequestSchema,
+} from '../../protocol/kubelet.js';
 import type { Node } from '../../protocol/resources/node.js';
 import type { Pod } from '../../protocol/resources/pod.js';
 import type { Subjects } from '../../protocol/subjects.js';
@@ -30,6 +35,7 @@ import type { Logger } from '../kernel/log.js';
 import { restartForever } from '../kernel/supervision.js';
 import { ActorSystem } from '../kernel/system.js';
 import type { ConfigSources } from './config.js';
+import { runPodExec } from './exec.js';
 import { readPodLog } from './logs.js';
 import { hostFacts, type NodeFacts, newNode, nodeLabels, nodeStatus, nodeStatusChanged } from './node.js';
 import type { CrashLoopPolicy } from './plan.js';
@@ -152,10 +158,11 @@ export class Kubelet {
     };
   }
 
-  /** Answers log requests on the node's subject (`kubectl logs` through the API server). */
+  /** Answers log and exec requests on the node's subjects (through the API server). */
   private logsActor(facts: NodeFacts, bus: Bus): ActorLogic<never> {
     const { runtime, subjects, clock } = this.options;
     let subscription: Subscription | undefined;
+    let execSubscription: Subscription | undefined;
     return {
       start: (ctx) => {
         subscription = bus.subscribe(subjects.nodeLogs(facts.name), async (msg) => {
@@ -174,11 +181,28 @@ export class Kubelet {
           }
           msg.respond(JSON.stringify(reply));
         });
-        ctx.log.info({ subject: subjects.nodeLogs(facts.name) }, 'serving logs');
+        execSubscription = bus.subscribe(subjects.nodeExec(facts.name), async (msg) => {
+          let reply: PodExecReply;
+          try {
+            const parsed = PodExecRequestSchema.safeParse(JSON.parse(msg.text()));
+            reply = parsed.success
+              ? await runPodExec(runtime, parsed.data)
+              : { ok: false, status: badRequest(`invalid exec request: ${parsed.error.message}`).status };
+          } catch (err) {
+            ctx.log.warn({ err }, 'exec request failed');
+            reply = { ok: false, status: internal(`exec failed: ${(err as Error).message}`).status };
+          }
+          msg.respond(JSON.stringify(reply));
+        });
+        ctx.log.info(
+          { subjects: [subjects.nodeLogs(facts.name), subjects.nodeExec(facts.name)] },
+          'serving logs and exec',
+        );
       },
       receive: () => undefined,
       stop: async () => {
         await subscription?.drain();
+        await execSubscription?.drain();
       },
     };
   }

@@ -6,7 +6,32 @@
 import { ApiError, badRequest, notFound } from '../../protocol/errors.js';
 import type { PodLogReply, PodLogRequest } from '../../protocol/kubelet.js';
 import { latestRuns } from './plan.js';
-import type { ContainerRuntime } from './runtimes/runtime.js';
+import type { ContainerRuntime, RuntimeContainerStatus } from './runtimes/runtime.js';
+
+/**
+ * The newest run of the container a request names; when it names none, the pod's only container.
+ * Throws BadRequest with Kubernetes' messages otherwise.
+ */
+export function chooseContainer(
+  containers: readonly RuntimeContainerStatus[],
+  podName: string,
+  container: string | undefined,
+): RuntimeContainerStatus {
+  const latest = latestRuns(containers);
+  const names = [...latest.keys()].sort();
+  let name = container;
+  if (name === undefined) {
+    if (names.length !== 1) {
+      throw badRequest(
+        `a container name must be specified for pod ${podName}, choose one of: [${names.join(' ')}]`,
+      );
+    }
+    name = names[0] as string;
+  }
+  const current = latest.get(name);
+  if (!current) throw badRequest(`container ${name} is not valid for pod ${podName}`);
+  return current;
+}
 
 /** The log text a request asks for, or the Status saying why not. */
 export async function readPodLog(
@@ -17,21 +42,8 @@ export async function readPodLog(
 ): Promise<PodLogReply> {
   try {
     const containers = await runtime.listContainers({ podUid: request.podUid });
-    const latest = latestRuns(containers);
-    const names = [...latest.keys()].sort();
-    let name = request.container;
-    if (name === undefined) {
-      if (names.length !== 1) {
-        throw badRequest(
-          `a container name must be specified for pod ${request.name}, choose one of: [${names.join(' ')}]`,
-        );
-      }
-      name = names[0] as string;
-    }
-    const current = latest.get(name);
-    if (!current) {
-      throw badRequest(`container ${name} is not valid for pod ${request.name}`);
-    }
+    const current = chooseContainer(containers, request.name, request.container);
+    const name = current.name;
     const run = request.previous
       ? containers.find((c) => c.name === name && c.attempt === current.attempt - 1)
       : current;

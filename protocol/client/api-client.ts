@@ -212,6 +212,26 @@ export class ApiClient {
     return this.call({ verb: 'get', resource: 'pods', subresource: 'log', namespace, name, options });
   }
 
+  /** Runs a command in a pod's container (`skiff exec`); resolves with its exit code and output. */
+  exec(
+    namespace: string,
+    name: string,
+    options: {
+      readonly command: readonly string[];
+      readonly container?: string;
+      readonly timeoutSeconds?: number;
+    },
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    return this.call({
+      verb: 'create',
+      resource: 'pods',
+      subresource: 'exec',
+      namespace,
+      name,
+      body: options,
+    });
+  }
+
   /** Reads the `scale` subresource. */
   getScale(resource: string, namespace: string, name: string): Promise<Scale> {
     return this.call({ verb: 'get', resource, subresource: 'scale', namespace, name });

@@ -78,7 +78,7 @@ function verbOf(input: HttpInput): { verb: ApiVerb; patchType?: ReturnType<typeo
   if (method === 'GET' && !named) return { verb: 'list' };
   if (allNamespaces) throw notAllowed(method, route);
   if (method === 'POST' && !named) return { verb: 'create' };
-  if (method === 'POST' && sub === 'binding') return { verb: 'create' };
+  if (method === 'POST' && (sub === 'binding' || sub === 'exec')) return { verb: 'create' };
   if (method === 'PUT' && named && sub !== 'binding') return { verb: 'update' };
   if (method === 'PATCH' && named && sub !== 'binding') {
     const type = mediaType(headerOf(input.headers, 'content-type'));

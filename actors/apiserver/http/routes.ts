@@ -139,7 +139,7 @@ function objectPath(
 export function hasSubresource(type: ResourceType, sub: string): boolean {
   if (sub === 'status') return type.subresources.status;
   if (sub === 'scale') return type.subresources.scale;
-  return (sub === 'binding' || sub === 'log') && type.plural === 'pods';
+  return (sub === 'binding' || sub === 'log' || sub === 'exec') && type.plural === 'pods';
 }
 
 function lookup(group: string, version: string, plural: string): ResourceType | undefined {

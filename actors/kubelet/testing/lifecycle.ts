@@ -399,6 +399,26 @@ export function describeKubeletLifecycle(
       expect(await main('unready')).toMatchObject({ ready: false, restartCount: 0 });
     });
 
+    it('runs a command in a container through the API server (skiff exec): output and exit code', async () => {
+      await startKubelet();
+      await cluster.client.create('pods', pod('shell', harness.commands.sleepForever()));
+      await waitFor(async () => expect((await get('shell')).status?.phase).toBe('Running'), { timeoutMs });
+      expect(
+        await cluster.client.exec('default', 'shell', { command: harness.commands.echo('hi') }),
+      ).toMatchObject({
+        exitCode: 0,
+        stdout: 'hi\n',
+      });
+      expect(
+        await cluster.client.exec('default', 'shell', { command: harness.commands.exit(3) }),
+      ).toMatchObject({
+        exitCode: 3,
+      });
+      await expect(
+        cluster.client.exec('default', 'shell', { command: ['true'], container: 'nope' }),
+      ).rejects.toMatchObject({ message: 'container nope is not valid for pod shell' });
+    });
+
     it('a missing image: ErrImagePull, then ImagePullBackOff, never a crash', async () => {
       await startKubelet();
       // Every status the pod goes through, from its watch events (a poll could miss a short one).
