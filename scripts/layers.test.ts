@@ -77,6 +77,12 @@ describe('layering', () => {
     ],
     ['actors/apiserver/server.ts', 'cli/config.ts', 'actors/ never import entry points'],
     ['cli/commands/up.ts', 'actors/apiserver/server.ts', undefined],
+    ['bench/pods.ts', 'actors/apiserver/testing/cluster.ts', undefined],
+    [
+      'cli/commands/up.ts',
+      'actors/apiserver/testing/cluster.ts',
+      'production code never imports tests or test support',
+    ],
   ])('%s → %s', (from, to, rule) => {
     expect(layerRule(from, to)).toEqual(rule);
   });
