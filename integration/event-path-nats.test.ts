@@ -52,11 +52,12 @@ describeWithServices('event path under faults on NATS', skip, () => {
     };
   });
 
-  it('recreates the event log when NATS lost it entirely, and republishes what the store holds', async () => {
+  /** An API server (HTTP face included) on its own NATS connection and prefix, and a client; `stop` removes all. */
+  const startApi = async (label: string) => {
     const url = services.nats?.url ?? '';
-    const bus = await NatsBus.connect({ servers: url, name: 'event-path-lost-stream', log: silentLogger() });
+    const bus = await NatsBus.connect({ servers: url, name: `event-path-${label}`, log: silentLogger() });
     const store = new SqliteStore({ path: ':memory:' });
-    const subjects = new Subjects(uniquePrefix('lost'));
+    const subjects = new Subjects(uniquePrefix(label));
     const server = await ApiServer.start({
       bus,
       store,
@@ -65,8 +66,28 @@ describeWithServices('event path under faults on NATS', skip, () => {
       log: silentLogger(),
       registry: new Registry(),
       relay: { blockMs: 20, callTimeoutMs: 3_000 },
+      http: { host: '127.0.0.1', port: 0 },
     });
     const client = new ApiClient(new NatsTransport({ bus, subjects }));
+    return {
+      url,
+      bus,
+      store,
+      subjects,
+      server,
+      client,
+      async stop() {
+        await client.close();
+        await server.stop();
+        await store.close();
+        await bus.close();
+        await removeStreams(url, subjects);
+      },
+    };
+  };
+
+  it('recreates the event log when NATS lost it entirely, and republishes what the store holds', async () => {
+    const { url, store, subjects, server, client, stop } = await startApi('lost');
     try {
       const listed = await client.list('configmaps', { namespace: 'default' });
       const cm = (name: string) => ({
@@ -103,30 +124,12 @@ describeWithServices('event path under faults on NATS', skip, () => {
       );
       await waitFor(() => expect(server.readiness().ready).toBe(true));
     } finally {
-      await client.close();
-      await server.stop();
-      await store.close();
-      await bus.close();
-      await removeStreams(url, subjects);
+      await stop();
     }
   });
 
   it('a 1 MiB object written over HTTP: label- and field-selector watches over NATS behave as for a small one', async () => {
-    const url = services.nats?.url ?? '';
-    const bus = await NatsBus.connect({ servers: url, name: 'event-path-big', log: silentLogger() });
-    const store = new SqliteStore({ path: ':memory:' });
-    const subjects = new Subjects(uniquePrefix('big'));
-    const server = await ApiServer.start({
-      bus,
-      store,
-      subjects,
-      clock: systemClock,
-      log: silentLogger(),
-      registry: new Registry(),
-      relay: { blockMs: 20 },
-      http: { host: '127.0.0.1', port: 0 },
-    });
-    const client = new ApiClient(new NatsTransport({ bus, subjects }));
+    const { server, client, stop } = await startApi('big');
     const base = `${server.httpUrl}/api/v1/namespaces/default/configmaps`;
     const send = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${base}${path}`, {
@@ -200,11 +203,7 @@ describeWithServices('event path under faults on NATS', skip, () => {
       await w1.close();
       await w2.close();
     } finally {
-      await client.close();
-      await server.stop();
-      await store.close();
-      await bus.close();
-      await removeStreams(url, subjects);
+      await stop();
     }
   });
 });

@@ -19,7 +19,7 @@ import { type ApiDeps, defaultLimits, type Limits, type NodeClient } from './dep
 import { desiredLogic, desiredSupervision } from './desired.js';
 import { type Faults, noFaults } from './faults.js';
 import { createHandler, type Handler } from './handler.js';
-import { HttpFace, type HttpListenOptions } from './http/face.js';
+import { HttpFace, type HttpListenOptions, type Readiness } from './http/face.js';
 import { type ApiMetrics, apiMetrics } from './metrics.js';
 import { bootstrapNamespaces } from './namespaces.js';
 import { type RelayHealth, type RelayOptions, relayLogic, relaySupervision } from './relay.js';
@@ -87,12 +87,6 @@ interface ApiServerParts {
   readonly bus: Bus;
   readonly stopGraceMs: number;
   readonly relayHealth: () => RelayHealth;
-}
-
-/** Readiness as `/readyz` reports it: one line per check, Kubernetes' verbose format. */
-export interface Readiness {
-  readonly ready: boolean;
-  readonly checks: readonly { readonly name: string; readonly ok: boolean; readonly detail: string }[];
 }
 
 /** One API server replica. */

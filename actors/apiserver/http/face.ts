@@ -35,10 +35,13 @@ export interface HttpFaceDeps extends Omit<WatchContext, 'bookmarkMs'> {
   readonly registry: Registry;
   readonly limits: Limits;
   /** The replica's readiness checks, for `/readyz` (absent: always ready). */
-  readonly readiness?: () => {
-    readonly ready: boolean;
-    readonly checks: readonly { readonly name: string; readonly ok: boolean; readonly detail: string }[];
-  };
+  readonly readiness?: () => Readiness;
+}
+
+/** Readiness as `/readyz` reports it: one line per check, Kubernetes' verbose format. */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly checks: readonly { readonly name: string; readonly ok: boolean; readonly detail: string }[];
 }
 
 /** A listening HTTP face; `close()` ends watches, finishes requests in hand and stops listening. */
