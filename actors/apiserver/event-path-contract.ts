@@ -11,7 +11,7 @@
  */
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { WatchEvent } from '../../protocol/api.js';
+import { REVISION_HEADER, type WatchEvent } from '../../protocol/api.js';
 import type { Bus, LogEntry } from '../../protocol/bus.js';
 import { ApiClient } from '../../protocol/client/api-client.js';
 import { NatsTransport } from '../../protocol/client/nats.js';
@@ -306,6 +306,29 @@ export function describeEventPathContract(name: string, factory: EventPathFactor
       await waitFor(() => expect(names(fresh.events)).toEqual(['g-late']));
       report(name, 'event log emptied beyond the retained outbox, reset behind a horizon', lost);
       await fresh.watch.close();
+    });
+
+    it('republishes the revision a horizon marker names when it finds the log ending at the marker', async () => {
+      const { client, server, fixture } = await start();
+      const created = await createAll(client, 'm', 3);
+      await relayed(fixture);
+      const revisions = created.map((o) => Number(o.metadata.resourceVersion)).sort((a, b) => a - b);
+      const first = revisions[0] as number;
+      // As if a relay had reset the log and written the horizon, then stopped before republishing.
+      await server.events.reset();
+      await server.events.append(server.subjects.eventsHorizon(), '{}', {
+        headers: new Map([[REVISION_HEADER, String(first)]]),
+        expectedLastSeq: 0,
+      });
+      const later = await client.create('configmaps', configMap('m-late'));
+      await waitFor(
+        async () => expect(await expectStrictOrder(server)).toContain(Number(later.metadata.resourceVersion)),
+        {
+          timeoutMs: 15_000,
+        },
+      );
+      const logged = await expectStrictOrder(server);
+      for (const r of revisions) expect(logged.filter((x) => x === r)).toHaveLength(1);
     });
 
     it('selects events of objects too large for one message exactly as small ones', async () => {

@@ -221,7 +221,9 @@ export function relayLogic(deps: RelayDeps): ActorLogic<RelayMessage> {
     await bounded(ctx, 'log ensure', deps.ensureLog());
     let info = await bounded(ctx, 'log info', deps.log.info());
     const last = info.messages > 0 ? await bounded(ctx, 'log get', deps.log.get(info.lastSeq)) : undefined;
-    let revision = entryRevision(last?.headers) ?? 0;
+    // A horizon marker carries the first revision the log holds *again*: that one is not in it yet.
+    const isHorizon = last?.subject === deps.subjects.eventsHorizon();
+    let revision = Math.max(0, (entryRevision(last?.headers) ?? 0) - (isHorizon ? 1 : 0));
     const state = await bounded(ctx, 'outbox state', deps.store.outboxState());
     ackedRevision = state.cursorRevision;
     await alignRevision(ctx, revision);
