@@ -40,6 +40,8 @@ describe('toHttp', () => {
     [{ verb: 'apply', resource: 'jobs', body: ns('e') }, 'PATCH /apis/batch/v1/namespaces/e/jobs/o', APPLY_CONTENT_TYPE],
     [{ verb: 'delete', resource: 'leases', namespace: 'k', name: 'l' }, 'DELETE /apis/coordination.k8s.io/v1/namespaces/k/leases/l', json],
     [{ verb: 'deletecollection', resource: 'configmaps', namespace: 'a', options: { labelSelector: 'a' } }, 'DELETE /api/v1/namespaces/a/configmaps?labelSelector=a', json],
+    [{ verb: 'get', resource: 'pods', subresource: 'log', namespace: 'a', name: 'p', options: { container: 'c', tailLines: 5, previous: true } }, 'GET /api/v1/namespaces/a/pods/p/log?container=c&tailLines=5&previous=true', undefined],
+    [{ verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'a', name: 'p', body: { command: ['ls'] } }, 'POST /api/v1/namespaces/a/pods/p/exec', json],
   ])('%o → %s', (req, line, contentType) => {
     const call = toHttp({ ...req, options: { ...req.options, fence } });
     expect([`${call.method} ${call.path}`, call.headers['content-type']]).toEqual([line, contentType]);

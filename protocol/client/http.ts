@@ -55,6 +55,11 @@ export function toHttp(req: ApiRequest) {
   const params = { labelSelector, fieldSelector, limit, continue: o.continue, resourceVersion, fieldManager };
   for (const [key, value] of Object.entries(params)) if (value) query.set(key, String(value));
   if (o.dryRun && !deleting) query.set('dryRun', 'All');
+  // pods/log (PodLogOptions), as kubectl sends them
+  const { container, tailLines, sinceSeconds, previous, limitBytes } = o;
+  for (const [key, value] of Object.entries({ container, tailLines, sinceSeconds, previous, limitBytes })) {
+    if (value !== undefined && value !== false) query.set(key, String(value));
+  }
   const headers: Record<string, string> = { accept: 'application/json' };
   if (o.fence) headers[FENCE_HEADER.toLowerCase()] = JSON.stringify(o.fence);
   const { propagationPolicy, gracePeriodSeconds, preconditions } = o;
@@ -104,7 +109,11 @@ export class HttpTransport implements Transport {
         body: call.body,
         signal: AbortSignal.timeout(timeoutMs), // covers connecting, headers and the body
       });
-      return decodeResponse(res.statusCode, res.headers.warning, await res.body.text());
+      const text = await res.body.text();
+      // A log (`pods/log`) comes as text, as kubectl reads it; the bus carries it as a JSON string.
+      if (req.subresource === 'log' && res.statusCode >= 200 && res.statusCode < 300)
+        return { ok: true, body: text };
+      return decodeResponse(res.statusCode, res.headers.warning, text);
     } catch (err) {
       return { ok: false, status: transportError(this.base, timeoutMs, err).status };
     }

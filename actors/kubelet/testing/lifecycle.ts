@@ -141,6 +141,24 @@ export function describeKubeletLifecycle(
       );
     });
 
+    it('restarts a container whose process is killed (restartCount 1), keeping the killed run as lastState', async () => {
+      await startKubelet();
+      await cluster.client.create('pods', pod('victim', harness.commands.sleepForever()));
+      await waitFor(async () => expect((await main('victim'))?.state?.running).toBeDefined(), { timeoutMs });
+      const id = ((await main('victim'))?.containerID ?? '').replace(/^[a-z]+:\/\//, '');
+      // SIGKILL, as `kill -9` of the process would, through the runtime (no grace period).
+      await (runtimes[0] as ContainerRuntime).stopContainer(id, 0);
+      await waitFor(
+        async () => {
+          const c = await main('victim');
+          expect(c?.restartCount).toBe(1);
+          expect(c?.state?.running).toBeDefined();
+          expect(c?.lastState?.terminated?.exitCode).toBe(137);
+        },
+        { timeoutMs },
+      );
+    });
+
     it.each([
       [0, 'Succeeded'],
       [3, 'Failed'],
