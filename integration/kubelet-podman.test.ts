@@ -1,11 +1,19 @@
 /**
  * The runtime contract and the kubelet's pod lifecycle on real Podman containers (the same suites
- * the hollow and process runtimes pass in the unit project).
+ * the hollow and process runtimes pass in the unit project), and a web server in a pod.
  */
-
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type InProcessCluster, startInProcessCluster } from '../actors/apiserver/testing/cluster.js';
+import { silentLogger } from '../actors/kernel/log.js';
+import { waitFor } from '../actors/kernel/testing/wait-for.js';
+import { Kubelet } from '../actors/kubelet/kubelet.js';
 import { describeRuntimeContract } from '../actors/kubelet/runtimes/contract.js';
+import { PodmanRuntime } from '../actors/kubelet/runtimes/podman/podman-runtime.js';
 import { podmanHarness } from '../actors/kubelet/runtimes/podman/testing.js';
 import { describeKubeletLifecycle } from '../actors/kubelet/testing/lifecycle.js';
+import { systemClock } from '../protocol/clock.js';
+import type { Pod } from '../protocol/resources/pod.js';
 import { describeWithServices, PODMAN_SOCKET, podmanOrSkip } from './harness.js';
 
 const skip = await podmanOrSkip();
@@ -13,4 +21,74 @@ const skip = await podmanOrSkip();
 describeWithServices('kubelet on Podman', skip, () => {
   describeRuntimeContract('podman', () => podmanHarness(PODMAN_SOCKET), { waitMs: 30_000 });
   describeKubeletLifecycle('podman', () => podmanHarness(PODMAN_SOCKET), { waitMs: 30_000 });
+
+  describeWithServices('a web server in a pod', skip, () => {
+    let cluster: InProcessCluster;
+    let runtime: PodmanRuntime;
+    let kubelet: Kubelet;
+    const node = `web-${process.pid}`;
+    beforeAll(async () => {
+      cluster = await startInProcessCluster({ http: true });
+      runtime = new PodmanRuntime({ node, socketPath: PODMAN_SOCKET });
+      kubelet = new Kubelet({
+        nodeName: node,
+        client: cluster.client,
+        bus: cluster.bus,
+        subjects: cluster.subjects,
+        runtime,
+        clock: systemClock,
+        log: silentLogger(),
+        registry: new Registry(),
+        facts: { hostIP: '127.0.0.1' },
+      });
+      await kubelet.start();
+    });
+    afterAll(async () => {
+      await cluster.client.delete('pods', 'default', 'web', { gracePeriodSeconds: 1 }).catch(() => undefined);
+      await waitFor(async () => expect(await runtime.listPodSandboxes()).toEqual([]), { timeoutMs: 30_000 });
+      await kubelet.stop();
+      await runtime.close();
+      await cluster.stop();
+    });
+
+    it('serves busybox httpd on the host port the kubelet published, and its log reaches kubectl logs', async () => {
+      await cluster.client.create('pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'web', namespace: 'default' },
+        spec: {
+          nodeName: node,
+          containers: [
+            {
+              name: 'httpd',
+              image: 'busybox',
+              command: ['sh', '-c', 'echo serving /var/www; exec httpd -f -v -p 8080 -h /var/www'],
+              ports: [{ containerPort: 8080 }],
+            },
+          ],
+        },
+      } as unknown as Pod);
+      await waitFor(
+        async () =>
+          expect((await cluster.client.get<Pod>('pods', 'default', 'web')).status?.phase).toBe('Running'),
+        { timeoutMs: 30_000 },
+      );
+      const uid = (await cluster.client.get<Pod>('pods', 'default', 'web')).metadata.uid as string;
+      const [sandbox] = await runtime.listPodSandboxes({ podUid: uid });
+      const published = sandbox?.portMappings.find((m) => m.containerPort === 8080);
+      expect(published).toMatchObject({ hostIP: '127.0.0.1' });
+      let page = '';
+      await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${published?.hostPort}/`);
+          page = await res.text();
+          expect(res.status).toBe(200);
+        },
+        { timeoutMs: 10_000 },
+      );
+      expect(page.length).toBeGreaterThan(0);
+      const logs = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/web/log`);
+      expect(await logs.text()).toContain('serving /var/www');
+    });
+  });
 });
