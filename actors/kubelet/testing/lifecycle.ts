@@ -183,6 +183,14 @@ export function describeKubeletLifecycle(
         pod('stubborn', harness.commands.ignoreTermAndSleep(), { terminationGracePeriodSeconds: 1 }),
       );
       await waitFor(async () => expect((await get('stubborn')).status?.phase).toBe('Running'), { timeoutMs });
+      // Running is not enough: the shell must have set its trap (it prints `ready` after), or the
+      // SIGTERM could arrive first and end it at once.
+      await waitFor(
+        async () => expect(await cluster.client.logs('default', 'stubborn')).toMatch(/(^|\n)ready\n/),
+        {
+          timeoutMs,
+        },
+      );
       const uid = (await get('stubborn')).metadata.uid as string;
       const started = Date.now();
       await cluster.client.delete('pods', 'default', 'stubborn');
