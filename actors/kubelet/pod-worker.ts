@@ -18,7 +18,12 @@ import type { ActorContext, ActorFactory, ActorLogic } from '../kernel/actor.js'
 import { type ConfigSources, prepareVolumes, resolveEnvironment } from './config.js';
 import { type CrashLoopPolicy, crashLoopDelay, defaultCrashLoopPolicy, planPod } from './plan.js';
 import { ProbeTracker, probesOf, runProbe } from './probes.js';
-import type { ContainerConfig, ContainerRuntime, PortMapping } from './runtimes/runtime.js';
+import type {
+  ContainerConfig,
+  ContainerRuntime,
+  PortMapping,
+  RuntimeContainerStatus,
+} from './runtimes/runtime.js';
 import { ContainerWaitingReasons, calculatePodStatus } from './status.js';
 
 export type PodWorkerMsg =
@@ -124,8 +129,10 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
       schedule(ctx, wakeAt);
       // Probes first: a container with a readiness probe is not ready until it passes, so the
       // status written below must already know the probe is there.
-      await followProbes(ctx, pod as Pod);
-      await reportStatus(ctx, pod as Pod, plan.backingOff, waiting);
+      // One read of what runs now serves both: probes to follow and the status to report.
+      const current = await deps.runtime.listContainers({ podUid: deps.podUid });
+      await followProbes(ctx, pod as Pod, current);
+      await reportStatus(ctx, pod as Pod, current, plan.backingOff, waiting);
     }
 
     async function startContainer(
@@ -206,10 +213,12 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
     }
 
     /** Starts probing new running containers (after their initial delay) and forgets gone ones. */
-    async function followProbes(ctx: ActorContext<PodWorkerMsg>, pod: Pod): Promise<void> {
-      const running = (await deps.runtime.listContainers({ podUid: deps.podUid })).filter(
-        (c) => c.state === 'running',
-      );
+    async function followProbes(
+      ctx: ActorContext<PodWorkerMsg>,
+      pod: Pod,
+      containers: readonly RuntimeContainerStatus[],
+    ): Promise<void> {
+      const running = containers.filter((c) => c.state === 'running');
       const ids = new Set(running.map((c) => c.id));
       for (const [id, entry] of trackers) {
         if (ids.has(id)) continue;
@@ -274,10 +283,10 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
     async function reportStatus(
       ctx: ActorContext<PodWorkerMsg>,
       pod: Pod,
+      containers: readonly RuntimeContainerStatus[],
       backingOff: ReadonlyMap<string, number>,
       waiting: ReadonlyMap<string, { reason: string; message: string }>,
     ): Promise<void> {
-      const containers = await deps.runtime.listContainers({ podUid: deps.podUid });
       const status = calculatePodStatus({
         pod,
         containers,
