@@ -69,6 +69,12 @@ describe('layering', () => {
       expect.stringContaining('another component'),
     ],
     ['actors/controllers/replicaset/sync.ts', 'actors/controllers/replicaset/plan.ts', undefined],
+    ['actors/controllers/manager/registry.ts', 'actors/controllers/replicaset/controller.ts', undefined],
+    [
+      'actors/controllers/manager/registry.ts',
+      'actors/controllers/replicaset/sync.ts',
+      expect.stringContaining('another component'),
+    ],
     ['actors/scheduler/scheduler.ts', 'protocol/client/informer.ts', undefined],
     [
       'actors/apiserver/relay.ts',

@@ -58,6 +58,7 @@ const revision = (obj: AnyObject) => Number(obj.metadata.resourceVersion ?? 0);
 export class Informer<T extends AnyObject = AnyObject> {
   private readonly cache = new Map<string, T>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  private readonly indexers = new Map<string, (obj: T) => readonly string[]>();
   private readonly handlers: InformerHandlers<T>[] = [];
   private stopped = false;
   private syncedOnce: (() => void) | undefined;
@@ -78,7 +79,23 @@ export class Informer<T extends AnyObject = AnyObject> {
     this.synced = new Promise((resolve) => {
       this.syncedOnce = resolve;
     });
-    for (const name of Object.keys(options.indexers ?? {})) this.indexes.set(name, new Map());
+    this.addIndexers(options.indexers ?? {});
+  }
+
+  /**
+   * Adds named indexes (for a reader that shares this informer); objects already cached are
+   * indexed at once. A name already present keeps its first function.
+   */
+  addIndexers(indexers: Readonly<Record<string, (obj: T) => readonly string[]>>): void {
+    for (const [name, fn] of Object.entries(indexers)) {
+      if (this.indexers.has(name)) continue;
+      this.indexers.set(name, fn);
+      const index = new Map<string, Set<string>>();
+      this.indexes.set(name, index);
+      for (const [key, obj] of this.cache) {
+        for (const value of fn(obj)) index.set(value, (index.get(value) ?? new Set<string>()).add(key));
+      }
+    }
   }
 
   /** Registers handlers; objects already cached are replayed to `add`. */
@@ -267,7 +284,7 @@ export class Informer<T extends AnyObject = AnyObject> {
   }
 
   private index(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.options.indexers ?? {})) {
+    for (const [name, fn] of this.indexers) {
       const index = this.indexes.get(name) as Map<string, Set<string>>;
       for (const value of fn(obj)) {
         const keys = index.get(value) ?? new Set<string>();
@@ -278,7 +295,7 @@ export class Informer<T extends AnyObject = AnyObject> {
   }
 
   private unindex(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.options.indexers ?? {})) {
+    for (const [name, fn] of this.indexers) {
       const index = this.indexes.get(name) as Map<string, Set<string>>;
       for (const value of fn(obj)) {
         const keys = index.get(value);
