@@ -23,6 +23,7 @@ import type { ActorFactory } from './actor.js';
 import { runWorkers, type SyncFn } from './controller.js';
 import type { Logger } from './log.js';
 import type { SharedInformers } from './shared-informers.js';
+import { restartForever } from './supervision.js';
 import { ActorSystem } from './system.js';
 import { WorkQueue } from './workqueue.js';
 import { workQueueMetrics } from './workqueue-metrics.js';
@@ -74,7 +75,7 @@ export function startControllers(
   const system = new ActorSystem({ clock: ctx.clock, log: ctx.log });
   const errors = syncErrors(ctx.registry);
   for (const definition of definitions) {
-    system.spawn(definition.name, controllerActor(definition, ctx, errors));
+    system.spawn(definition.name, controllerActor(definition, ctx, errors), { policy: restartForever });
   }
   const synced = ctx.informers.start();
   return {
