@@ -63,20 +63,30 @@ describeWithServices('kubelet on Podman', skip, () => {
               name: 'httpd',
               image: 'busybox',
               command: ['sh', '-c', 'echo serving /var/www; exec httpd -f -v -p 8080 -h /var/www'],
-              ports: [{ containerPort: 8080 }],
+              ports: [{ name: 'http', containerPort: 8080 }],
+              // No host: the kubelet probes the port it published for the container.
+              readinessProbe: { httpGet: { port: 'http', path: '/' }, periodSeconds: 1 },
             },
           ],
         },
       } as unknown as Pod);
       await waitFor(
         async () =>
-          expect((await cluster.client.get<Pod>('pods', 'default', 'web')).status?.phase).toBe('Running'),
+          expect(
+            (await cluster.client.get<Pod>('pods', 'default', 'web')).status?.conditions?.find(
+              (c) => c.type === 'Ready',
+            )?.status,
+          ).toBe('True'),
         { timeoutMs: 30_000 },
       );
-      const uid = (await cluster.client.get<Pod>('pods', 'default', 'web')).metadata.uid as string;
-      const [sandbox] = await runtime.listPodSandboxes({ podUid: uid });
-      const published = sandbox?.portMappings.find((m) => m.containerPort === 8080);
-      expect(published).toMatchObject({ hostIP: '127.0.0.1' });
+      // Where to connect is in the pod's status, as the Endpoints controller reads it.
+      const running = await cluster.client.get<Pod>('pods', 'default', 'web');
+      const published = running.status?.publishedPorts?.find((p) => p.containerPort === 8080);
+      expect(published).toMatchObject({ containerName: 'httpd', hostIP: '127.0.0.1', protocol: 'TCP' });
+      const [sandbox] = await runtime.listPodSandboxes({ podUid: running.metadata.uid as string });
+      expect(sandbox?.portMappings).toContainEqual(
+        expect.objectContaining({ containerPort: 8080, hostPort: published?.hostPort }),
+      );
       let page = '';
       await waitFor(
         async () => {

@@ -62,6 +62,8 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
     let wake: Timer | undefined;
     let lastStatus = '';
     let done = false;
+    // What the sandbox publishes: learnt when it is made or first read, reported in the status.
+    let published: readonly PortMapping[] | undefined;
     // Probes of each running container run (by runtime container id), and their next tick.
     const trackers = new Map<string, { tracker: ProbeTracker; name: string; timer?: Timer }>();
 
@@ -153,7 +155,10 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
 
     async function ensureSandbox(pod: Pod): Promise<string> {
       const existing = (await deps.runtime.listPodSandboxes({ podUid: deps.podUid }))[0];
-      if (existing?.state === 'ready') return existing.id;
+      if (existing?.state === 'ready') {
+        published = existing.portMappings;
+        return existing.id;
+      }
       if (existing) await deps.runtime.removePodSandbox(existing.id);
       const portMappings: PortMapping[] = [];
       for (const container of pod.spec.containers) {
@@ -167,6 +172,7 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
           });
         }
       }
+      published = portMappings;
       return deps.runtime.runPodSandbox({
         podUid: deps.podUid,
         namespace: pod.metadata.namespace ?? 'default',
@@ -287,6 +293,10 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
       backingOff: ReadonlyMap<string, number>,
       waiting: ReadonlyMap<string, { reason: string; message: string }>,
     ): Promise<void> {
+      // A worker that adopted running containers (kubelet restart) reads the sandbox's ports once.
+      if (published === undefined && containers.length > 0) {
+        published = (await deps.runtime.listPodSandboxes({ podUid: deps.podUid }))[0]?.portMappings ?? [];
+      }
       const status = calculatePodStatus({
         pod,
         containers,
@@ -295,6 +305,7 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
         now: ctx.clock.now(),
         backingOff,
         waiting,
+        portMappings: published ?? [],
         probes: new Map(
           [...trackers.values()].map(({ name, tracker }) => [
             name,

@@ -34,6 +34,38 @@ const condition = (s: ReturnType<typeof status>, type: string) =>
   s.conditions?.find((c) => c.type === type)?.status;
 
 describe('calculatePodStatus', () => {
+  it('reports each declared port the sandbox publishes, named after its container port', () => {
+    const pod = {
+      ...base,
+      spec: {
+        ...base.spec,
+        containers: [
+          { ...base.spec.containers[0], ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }] },
+          { name: 'dns', image: 'busybox', ports: [{ containerPort: 53, protocol: 'UDP' }] },
+        ],
+      },
+    } as Pod;
+    const s = status({
+      pod,
+      portMappings: [
+        { containerPort: 80, hostPort: 40001, hostIP: '127.0.0.1', protocol: 'TCP' },
+        { containerPort: 53, hostPort: 40002, hostIP: '127.0.0.1', protocol: 'UDP' },
+      ],
+    });
+    expect(s.publishedPorts).toEqual([
+      {
+        containerName: name,
+        name: 'http',
+        containerPort: 80,
+        protocol: 'TCP',
+        hostIP: '127.0.0.1',
+        hostPort: 40001,
+      },
+      { containerName: 'dns', containerPort: 53, protocol: 'UDP', hostIP: '127.0.0.1', hostPort: 40002 },
+    ]);
+    expect(status({ pod }).publishedPorts).toBeUndefined();
+  });
+
   it('Pending with ContainerCreating before the container runs', () => {
     const s = status({});
     expect(s.phase).toBe('Pending');

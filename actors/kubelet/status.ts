@@ -10,9 +10,10 @@ import type {
   ContainerStatus,
   PodPhase,
   PodStatus,
+  PublishedPort,
 } from '../../protocol/resources/pod-status.js';
 import { latestRuns, shouldRestart } from './plan.js';
-import type { RuntimeContainerStatus } from './runtimes/runtime.js';
+import type { PortMapping, RuntimeContainerStatus } from './runtimes/runtime.js';
 
 /** Waiting reasons users recognise, as the kubelet writes them. */
 export const ContainerWaitingReasons = {
@@ -37,6 +38,8 @@ export interface PodStatusInputs {
   readonly waiting: ReadonlyMap<string, { readonly reason: string; readonly message: string }>;
   /** Probe results by container name: started (startup probe passed) and ready (readiness). */
   readonly probes?: ReadonlyMap<string, { readonly started: boolean; readonly ready: boolean }>;
+  /** The ports the pod's sandbox publishes on the node (none before it exists). */
+  readonly portMappings?: readonly PortMapping[];
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -66,9 +69,34 @@ export function calculatePodStatus(inputs: PodStatusInputs): PodStatus {
     hostIPs: [{ ip: inputs.hostIP }],
     podIP: inputs.hostIP,
     podIPs: [{ ip: inputs.hostIP }],
+    ...publishedPortsOf(pod, inputs.portMappings ?? []),
     startTime: pod.status?.startTime ?? (iso(now) as string),
     containerStatuses,
   };
+}
+
+/**
+ * The pod's published ports, each named after the container port it serves: what the Endpoints
+ * controller turns into `hostIP:hostPort` addresses. Absent until the sandbox publishes any.
+ */
+function publishedPortsOf(pod: Pod, mappings: readonly PortMapping[]): { publishedPorts?: PublishedPort[] } {
+  const published: PublishedPort[] = [];
+  for (const container of pod.spec.containers) {
+    for (const port of container.ports ?? []) {
+      const protocol = port.protocol ?? 'TCP';
+      const mapping = mappings.find((m) => m.containerPort === port.containerPort && m.protocol === protocol);
+      if (!mapping) continue;
+      published.push({
+        containerName: container.name,
+        ...(port.name ? { name: port.name } : {}),
+        containerPort: port.containerPort,
+        protocol,
+        hostIP: mapping.hostIP,
+        hostPort: mapping.hostPort,
+      });
+    }
+  }
+  return published.length > 0 ? { publishedPorts: published } : {};
 }
 
 function containerStatus(

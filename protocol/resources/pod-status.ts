@@ -52,6 +52,24 @@ export type ContainerStatus = z.output<typeof ContainerStatusSchema>;
 
 const PodIPSchema = z.object({ ip: ipAddress });
 
+/**
+ * A container port as the node publishes it (a Skiff field; Kubernetes has none, as its pods own
+ * an IP). Skiff has no overlay network: a pod is reached at `hostIP:hostPort`, the port the kubelet
+ * allocated, so the Endpoints controller needs the mapping and a person running `kubectl get pod
+ * -o yaml` sees where to connect.
+ */
+export const PublishedPortSchema = z.object({
+  /** The container that declares the port. */
+  containerName: z.string(),
+  /** The port's name in the container spec, when it has one. */
+  name: z.string().optional(),
+  containerPort: z.number().int(),
+  protocol: z.enum(['TCP', 'UDP', 'SCTP']),
+  hostIP: ipAddress,
+  hostPort: z.number().int(),
+});
+export type PublishedPort = z.output<typeof PublishedPortSchema>;
+
 export const PodStatusSchema = z.object({
   phase: PodPhaseSchema.optional(),
   conditions: z.array(ConditionSchema).optional(),
@@ -62,6 +80,7 @@ export const PodStatusSchema = z.object({
   hostIPs: z.array(PodIPSchema).optional(),
   podIP: ipAddress.optional(),
   podIPs: z.array(PodIPSchema).optional(),
+  publishedPorts: z.array(PublishedPortSchema).optional(),
   startTime: timestamp.optional(),
   initContainerStatuses: z.array(ContainerStatusSchema).optional(),
   containerStatuses: z.array(ContainerStatusSchema).optional(),

@@ -4,6 +4,8 @@
  * a real kubelet on the runtime under test. Test support only.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../protocol/clock.js';
@@ -423,6 +425,85 @@ export function describeKubeletLifecycle(
       await waitFor(async () => expect((await main('unready'))?.state?.running).toBeDefined(), { timeoutMs });
       expect(await readyOf('unready')).toBe('False');
       expect(await main('unready')).toMatchObject({ ready: false, restartCount: 0 });
+    });
+
+    it('an httpGet readiness probe follows its endpoint: Ready, not Ready on a 500 (no restart), Ready again; ports are published in the status', async () => {
+      await startKubelet();
+      // The endpoint is the test's own server (the probe names its host): the same on every runtime.
+      let code = 200;
+      const server = createServer((_req, res) => res.writeHead(code).end());
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as AddressInfo).port;
+      try {
+        const containerPort = 20_000 + Math.floor(Math.random() * 20_000);
+        await cluster.client.create('pods', {
+          ...pod('probed', []),
+          spec: {
+            nodeName: node,
+            containers: [
+              {
+                name: 'main',
+                image: harness.image,
+                command: harness.commands.sleepForever(),
+                ports: [{ name: 'http', containerPort }],
+                readinessProbe: {
+                  httpGet: { host: '127.0.0.1', port, path: '/healthz' },
+                  periodSeconds: 1,
+                  failureThreshold: 1,
+                },
+              },
+            ],
+          },
+        } as unknown as Pod);
+        const readyOf = async () =>
+          (await get('probed')).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+        await waitFor(async () => expect(await readyOf()).toBe('True'), { timeoutMs });
+        expect((await get('probed')).status?.publishedPorts).toEqual([
+          expect.objectContaining({ containerName: 'main', name: 'http', containerPort, protocol: 'TCP' }),
+        ]);
+        code = 500;
+        await waitFor(async () => expect(await readyOf()).toBe('False'), { timeoutMs });
+        expect(await main('probed')).toMatchObject({ ready: false, restartCount: 0, state: { running: {} } });
+        code = 204;
+        await waitFor(async () => expect(await readyOf()).toBe('True'), { timeoutMs });
+        expect((await main('probed'))?.restartCount).toBe(0);
+      } finally {
+        server.close();
+      }
+    });
+
+    it('a tcpSocket liveness probe that stops connecting restarts the container', async () => {
+      await startKubelet();
+      const server = createNetServer((socket) => socket.end());
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as AddressInfo).port;
+      await cluster.client.create('pods', {
+        ...pod('tcp-live', []),
+        spec: {
+          nodeName: node,
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'main',
+              image: harness.image,
+              command: harness.commands.sleepForever(),
+              livenessProbe: {
+                tcpSocket: { host: '127.0.0.1', port },
+                periodSeconds: 1,
+                failureThreshold: 2,
+              },
+            },
+          ],
+        },
+      } as unknown as Pod);
+      await waitFor(async () => expect((await main('tcp-live'))?.state?.running).toBeDefined(), {
+        timeoutMs,
+      });
+      expect((await main('tcp-live'))?.restartCount).toBe(0);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await waitFor(async () => expect((await main('tcp-live'))?.restartCount).toBeGreaterThanOrEqual(1), {
+        timeoutMs,
+      });
     });
 
     it('runs a command in a container through the API server (skiff exec): output and exit code', async () => {
