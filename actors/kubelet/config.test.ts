@@ -4,13 +4,23 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ContainerConfigError } from '../../protocol/errors.js';
 import type { Pod } from '../../protocol/resources/pod.js';
+import type { Service } from '../../protocol/resources/service.js';
 import { makePod } from '../../protocol/testing/pod-builders.js';
-import { type ConfigSources, expand, prepareVolumes, resolveEnvironment } from './config.js';
+import {
+  type ConfigSources,
+  expand,
+  prepareVolumes,
+  resolveEnvironment,
+  serviceEnvironment,
+} from './config.js';
 
 const sources: ConfigSources = {
   configMap: async (_ns, name) => (name === 'app' ? { greeting: 'hello', mode: 'fast' } : undefined),
   secret: async (_ns, name) => (name === 'creds' ? { password: 's3cret' } : undefined),
+  services: async () => [],
 };
+const service = (namespace: string, name: string, spec: Record<string, unknown>) =>
+  ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace, name }, spec }) as unknown as Service;
 const withContainer = (container: Record<string, unknown>, spec: Record<string, unknown> = {}): Pod => {
   const pod = makePod('web').node('n1').obj() as Pod;
   const base = pod.spec.containers[0] as unknown as Record<string, unknown>;
@@ -28,6 +38,82 @@ const envOf = async (container: Record<string, unknown>) => {
     sources,
   );
 };
+
+describe('serviceEnvironment', () => {
+  const services: Record<string, Service[]> = {
+    default: [
+      service('default', 'kubernetes', {
+        clusterIP: '127.77.0.1',
+        ports: [{ name: 'https', port: 443, protocol: 'TCP' }],
+      }),
+      service('default', 'web-api', {
+        clusterIP: '127.77.0.9',
+        ports: [
+          { name: 'http', port: 80, protocol: 'TCP' },
+          { name: 'dns-udp', port: 53, protocol: 'UDP' },
+        ],
+      }),
+      service('default', 'headless', { clusterIP: 'None', ports: [{ port: 80, protocol: 'TCP' }] }),
+      service('default', 'unallocated', { ports: [{ port: 80, protocol: 'TCP' }] }),
+    ],
+    team: [service('team', 'db', { clusterIP: '127.77.0.20', ports: [{ port: 5432, protocol: 'TCP' }] })],
+  };
+  const withServices: ConfigSources = { ...sources, services: async (ns) => services[ns] ?? [] };
+  const podIn = (namespace: string, spec: Record<string, unknown> = {}) => {
+    const pod = withContainer({}, spec);
+    return { ...pod, metadata: { ...pod.metadata, namespace } } as Pod;
+  };
+
+  it("sets Kubernetes' variables for every Service of the namespace with a cluster IP", async () => {
+    const env = Object.fromEntries(await serviceEnvironment(podIn('default'), withServices));
+    expect(env).toMatchObject({
+      WEB_API_SERVICE_HOST: '127.77.0.9',
+      WEB_API_SERVICE_PORT: '80',
+      WEB_API_SERVICE_PORT_HTTP: '80',
+      WEB_API_SERVICE_PORT_DNS_UDP: '53',
+      WEB_API_PORT: 'tcp://127.77.0.9:80',
+      WEB_API_PORT_80_TCP: 'tcp://127.77.0.9:80',
+      WEB_API_PORT_80_TCP_PROTO: 'tcp',
+      WEB_API_PORT_80_TCP_PORT: '80',
+      WEB_API_PORT_80_TCP_ADDR: '127.77.0.9',
+      WEB_API_PORT_53_UDP: 'udp://127.77.0.9:53',
+      KUBERNETES_SERVICE_HOST: '127.77.0.1',
+      KUBERNETES_SERVICE_PORT: '443',
+    });
+    expect(Object.keys(env).filter((k) => k.startsWith('HEADLESS_') || k.startsWith('UNALLOCATED_'))).toEqual(
+      [],
+    );
+  });
+
+  it('another namespace sees its own Services and the kubernetes one; enableServiceLinks: false only the latter', async () => {
+    const team = Object.keys(Object.fromEntries(await serviceEnvironment(podIn('team'), withServices)));
+    expect(team).toContain('DB_SERVICE_HOST');
+    expect(team).toContain('KUBERNETES_SERVICE_HOST');
+    expect(team).not.toContain('WEB_API_SERVICE_HOST');
+    const unlinked = Object.keys(
+      Object.fromEntries(
+        await serviceEnvironment(podIn('team', { enableServiceLinks: false }), withServices),
+      ),
+    );
+    expect(unlinked.filter((k) => k.endsWith('_SERVICE_HOST'))).toEqual(['KUBERNETES_SERVICE_HOST']);
+  });
+
+  it("the container's own env overrides a Service variable", async () => {
+    const pod = podIn('default');
+    const container = {
+      ...(pod.spec.containers[0] as object),
+      env: [{ name: 'WEB_API_SERVICE_PORT', value: '8080' }],
+    };
+    const env = await resolveEnvironment(
+      pod,
+      container as Pod['spec']['containers'][number],
+      '127.0.0.9',
+      withServices,
+    );
+    expect(env.find((e) => e.name === 'WEB_API_SERVICE_PORT')?.value).toBe('8080');
+    expect(env.find((e) => e.name === 'WEB_API_SERVICE_HOST')?.value).toBe('127.77.0.9');
+  });
+});
 
 describe('resolveEnvironment', () => {
   it('resolves values, the downward API, ConfigMap and Secret keys, in order, with $(VAR) references', async () => {

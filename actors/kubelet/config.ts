@@ -9,12 +9,65 @@ import path from 'node:path';
 import { ContainerConfigError } from '../../protocol/errors.js';
 import type { Container } from '../../protocol/resources/container.js';
 import type { Pod } from '../../protocol/resources/pod.js';
+import { isHeadless, type Service } from '../../protocol/resources/service.js';
 import type { Mount } from './runtimes/runtime.js';
 
 /** Where ConfigMap and Secret data comes from (values as UTF-8 text; Secrets already decoded). */
 export interface ConfigSources {
   configMap(namespace: string, name: string): Promise<Readonly<Record<string, string>> | undefined>;
   secret(namespace: string, name: string): Promise<Readonly<Record<string, string>> | undefined>;
+  /** The Services of a namespace, for the variables Kubernetes injects about them. */
+  services(namespace: string): Promise<readonly Readonly<Service>[]>;
+}
+
+/** Services whose variables every pod gets, whatever `enableServiceLinks` says (Kubernetes' master services). */
+const MASTER_SERVICES = { namespace: 'default', name: 'kubernetes' } as const;
+
+/**
+ * Kubernetes' service environment variables (and the Docker-link ones it still sets) for each
+ * Service with a cluster IP: `<NAME>_SERVICE_HOST`, `<NAME>_SERVICE_PORT`,
+ * `<NAME>_SERVICE_PORT_<PORT NAME>`, `<NAME>_PORT`, `<NAME>_PORT_<port>_<PROTO>[_PROTO|_PORT|_ADDR]`.
+ * Services of the pod's namespace with `enableServiceLinks` (default true); the `kubernetes`
+ * Service of `default` always. Sorted by name, as Kubernetes writes them.
+ */
+export async function serviceEnvironment(pod: Pod, sources: ConfigSources): Promise<Map<string, string>> {
+  const namespace = pod.metadata.namespace ?? 'default';
+  const links = pod.spec.enableServiceLinks ?? true;
+  const chosen = new Map<string, Readonly<Service>>();
+  if (links) for (const svc of await sources.services(namespace)) chosen.set(svc.metadata.name ?? '', svc);
+  if (namespace !== MASTER_SERVICES.namespace || !links) {
+    const master = (await sources.services(MASTER_SERVICES.namespace)).find(
+      (svc) => svc.metadata.name === MASTER_SERVICES.name,
+    );
+    if (master) chosen.set(MASTER_SERVICES.name, master);
+  }
+  const env = new Map<string, string>();
+  for (const name of [...chosen.keys()].sort()) {
+    const svc = chosen.get(name) as Readonly<Service>;
+    const ip = svc.spec.clusterIP;
+    if (!ip || isHeadless(svc.spec)) continue;
+    const prefix = name.toUpperCase().replaceAll('-', '_');
+    const ports = svc.spec.ports ?? [];
+    env.set(`${prefix}_SERVICE_HOST`, ip);
+    const first = ports[0];
+    if (!first) continue;
+    env.set(`${prefix}_SERVICE_PORT`, String(first.port));
+    for (const port of ports) {
+      if (port.name)
+        env.set(`${prefix}_SERVICE_PORT_${port.name.toUpperCase().replaceAll('-', '_')}`, String(port.port));
+    }
+    const proto = (first.protocol ?? 'TCP').toLowerCase();
+    env.set(`${prefix}_PORT`, `${proto}://${ip}:${first.port}`);
+    for (const port of ports) {
+      const p = (port.protocol ?? 'TCP').toLowerCase();
+      const base = `${prefix}_PORT_${port.port}_${p.toUpperCase()}`;
+      env.set(base, `${p}://${ip}:${port.port}`);
+      env.set(`${base}_PROTO`, p);
+      env.set(`${base}_PORT`, String(port.port));
+      env.set(`${base}_ADDR`, ip);
+    }
+  }
+  return env;
 }
 
 /** The pod's downward-API values a container may read through `fieldRef`. */
@@ -39,7 +92,7 @@ export function fieldValue(pod: Pod, hostIP: string, fieldPath: string): string 
 }
 
 /**
- * The container's environment in Kubernetes' order: `envFrom` sources first (later ones win),
+ * The container's environment in Kubernetes' order: Service variables, `envFrom` sources (later ones win),
  * then `env`, each value with `$(NAME)` references to variables defined before it expanded.
  * A missing source or key is a `ContainerConfigError`, unless the reference is `optional`.
  */
@@ -50,7 +103,8 @@ export async function resolveEnvironment(
   sources: ConfigSources,
 ): Promise<{ name: string; value: string }[]> {
   const namespace = pod.metadata.namespace ?? 'default';
-  const env = new Map<string, string>();
+  // Service variables come first: the container's own `envFrom` and `env` override them.
+  const env = await serviceEnvironment(pod, sources);
   for (const from of container.envFrom ?? []) {
     const ref = from.configMapRef ?? from.secretRef;
     if (!ref) continue;

@@ -29,6 +29,7 @@ import {
 } from '../../protocol/kubelet.js';
 import type { Node } from '../../protocol/resources/node.js';
 import type { Pod } from '../../protocol/resources/pod.js';
+import type { Service } from '../../protocol/resources/service.js';
 import type { Subjects } from '../../protocol/subjects.js';
 import type { ActorLogic, ActorRef } from '../kernel/actor.js';
 import type { Logger } from '../kernel/log.js';
@@ -338,6 +339,9 @@ function apiConfigSources(client: ApiClient): ConfigSources {
       const secret = await read<{ data?: Record<string, string> }>('secrets', namespace, name);
       return secret ? Object.fromEntries(decoded(secret.data)) : undefined;
     },
+    // Read when a container starts (as its ConfigMaps are), not watched: a Service created later
+    // reaches a container at its next start, which is what Kubernetes promises too.
+    services: async (namespace) => (await client.listAll<Service>('services', { namespace })).items,
   };
 }
 

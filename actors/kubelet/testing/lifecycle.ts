@@ -258,7 +258,7 @@ export function describeKubeletLifecycle(
       expect(after?.state?.running).toBeDefined();
     });
 
-    it('a pod reading ConfigMap keys into its environment and a ConfigMap as a volume sees the values', async () => {
+    it('a pod reading ConfigMap and Secret keys and Service variables into its environment, and a ConfigMap as a volume, sees the values', async () => {
       await startKubelet();
       await cluster.client.create('configmaps', {
         apiVersion: 'v1',
@@ -271,6 +271,12 @@ export function describeKubeletLifecycle(
         kind: 'Secret',
         metadata: { name: 'creds', namespace: 'default' },
         stringData: { password: 's3cret' },
+      });
+      await cluster.client.create('services', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web-api', namespace: 'default' },
+        spec: { clusterIP: '127.77.0.9', selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] },
       });
       const mounts = options.mounts ?? true;
       const container = {
@@ -314,7 +320,17 @@ export function describeKubeletLifecycle(
       const runtime = runtimes[0] as ContainerRuntime;
       const env = (await runtime.exec(id, ['env'])).stdout.split('\n');
       expect(env).toEqual(
-        expect.arrayContaining(['GREETING=hello', 'POD_NAME=configured', 'APP_mode=fast', 'PASSWORD=s3cret']),
+        expect.arrayContaining([
+          'GREETING=hello',
+          'POD_NAME=configured',
+          'APP_mode=fast',
+          'PASSWORD=s3cret',
+          // Kubernetes' variables for the Services of the pod's namespace.
+          'WEB_API_SERVICE_HOST=127.77.0.9',
+          'WEB_API_SERVICE_PORT=80',
+          'WEB_API_SERVICE_PORT_HTTP=80',
+          'WEB_API_PORT=tcp://127.77.0.9:80',
+        ]),
       );
       if (mounts) {
         expect((await runtime.exec(id, ['cat', '/etc/config/greeting'])).stdout).toBe('hello');
