@@ -52,6 +52,7 @@ const optionsSchema = z
     sinceSeconds: z.number().int().positive(),
     previous: z.boolean(),
     limitBytes: z.number().int().positive(),
+    follow: z.boolean(),
   })
   .partial();
 

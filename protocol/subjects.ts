@@ -207,6 +207,16 @@ export class Subjects {
     return this.join('node', encodeToken(node), 'logs');
   }
 
+  /** `skiff.node.<node>.logs.<stream>`: the chunks of one followed log, kubelet → reader. */
+  nodeLogStream(node: string, stream: string): Subject {
+    return this.join('node', encodeToken(node), 'logs', encodeToken(stream));
+  }
+
+  /** `skiff.node.<node>.logs.<stream>.control`: keepalives and cancel of one followed log, reader → kubelet. */
+  nodeLogStreamControl(node: string, stream: string): Subject {
+    return this.join('node', encodeToken(node), 'logs', encodeToken(stream), 'control');
+  }
+
   /** `skiff.node.<node>.exec`: exec requests to one kubelet. */
   nodeExec(node: string): Subject {
     return this.join('node', encodeToken(node), 'exec');

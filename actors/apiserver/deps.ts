@@ -2,8 +2,10 @@
  * What the API server's request handling depends on, in one object (STYLE.md: deps arrive
  * together, nothing is module-level).
  */
+
 import type { Clock } from '../../protocol/clock.js';
 import type { PodExecReply, PodExecRequest, PodLogReply, PodLogRequest } from '../../protocol/kubelet.js';
+import type { FollowLogHandlers, FollowLogRequest } from '../../protocol/log-follow.js';
 import type { Logger } from '../kernel/log.js';
 import type { Faults } from './faults.js';
 import type { Store } from './store/store.js';
@@ -44,6 +46,16 @@ export interface ApiDeps {
 export interface NodeClient {
   /** A container's log, from the kubelet of `node`. */
   logs(node: string, request: PodLogRequest): Promise<PodLogReply>;
+  /**
+   * Follows a container's log (`kubectl logs -f`) from the kubelet of `node`, until the container
+   * stops or `signal` aborts.
+   */
+  followLogs(
+    node: string,
+    request: FollowLogRequest,
+    handlers: FollowLogHandlers,
+    signal: AbortSignal,
+  ): Promise<void>;
   /** Runs a command in a container, through the kubelet of `node`. */
   exec(node: string, request: PodExecRequest): Promise<PodExecReply>;
 }

@@ -12,6 +12,7 @@ import type { Bus, EventLog, Subscription } from '../../protocol/bus.js';
 import type { Clock } from '../../protocol/clock.js';
 import { NonDurableStoreError, NoRespondersError, unavailable } from '../../protocol/errors.js';
 import type { PodExecReply, PodLogReply } from '../../protocol/kubelet.js';
+import { followPodLog } from '../../protocol/log-follow.js';
 import { type Subject, Subjects } from '../../protocol/subjects.js';
 import type { Logger } from '../kernel/log.js';
 import { ActorSystem } from '../kernel/system.js';
@@ -25,6 +26,7 @@ import { bootstrapNamespaces } from './namespaces.js';
 import { type RelayHealth, type RelayOptions, relayLogic, relaySupervision } from './relay.js';
 import { requestWorker } from './requests.js';
 import type { Durability, Store } from './store/store.js';
+import { followPodLogOf } from './verbs/log.js';
 
 export interface ApiServerOptions {
   readonly bus: Bus;
@@ -49,7 +51,7 @@ export interface ApiServerOptions {
 }
 
 /** Kubelets reached over the bus, each on its node's subjects. */
-function busNodeClient(bus: Bus, subjects: Subjects): NodeClient {
+function busNodeClient(bus: Bus, subjects: Subjects, clock: Clock): NodeClient {
   const ask = async <R>(subject: Subject, node: string, request: unknown, timeoutMs: number): Promise<R> => {
     try {
       const reply = await bus.request(subject, JSON.stringify(request), { timeoutMs });
@@ -63,6 +65,8 @@ function busNodeClient(bus: Bus, subjects: Subjects): NodeClient {
   };
   return {
     logs: (node, request) => ask<PodLogReply>(subjects.nodeLogs(node), node, request, 10_000),
+    followLogs: (node, request, handlers, signal) =>
+      followPodLog({ bus, subjects, clock }, node, request, handlers, signal),
     exec: (node, request) =>
       ask<PodExecReply>(
         subjects.nodeExec(node),
@@ -153,7 +157,7 @@ export class ApiServer {
       random: Math.random,
       faults: options.faults ?? noFaults,
       limits,
-      nodes: busNodeClient(options.bus, subjects),
+      nodes: busNodeClient(options.bus, subjects, options.clock),
     };
     const metrics = apiMetrics(options.registry);
     const handler = createHandler(deps, metrics);
@@ -245,6 +249,7 @@ export class ApiServer {
           registry: options.registry,
           limits,
           readiness: () => server.readiness(),
+          followLog: (request, handlers, signal) => followPodLogOf(deps, request, handlers, signal),
         },
         options.http,
       );

@@ -25,6 +25,7 @@ import {
   type PodExecReply,
   PodExecRequestSchema,
   type PodLogReply,
+  type PodLogRequest,
   PodLogRequestSchema,
 } from '../../protocol/kubelet.js';
 import type { Node } from '../../protocol/resources/node.js';
@@ -37,7 +38,8 @@ import { restartForever } from '../kernel/supervision.js';
 import { ActorSystem } from '../kernel/system.js';
 import type { ConfigSources } from './config.js';
 import { runPodExec } from './exec.js';
-import { readPodLog } from './logs.js';
+import { type LogFollower, startLogFollow } from './log-follow.js';
+import { logFailure, readPodLog } from './logs.js';
 import { hostFacts, type NodeFacts, newNode, nodeLabels, nodeStatus, nodeStatusChanged } from './node.js';
 import type { CrashLoopPolicy } from './plan.js';
 import { type PodWorkerMsg, podWorker } from './pod-worker.js';
@@ -164,15 +166,37 @@ export class Kubelet {
     const { runtime, subjects, clock } = this.options;
     let subscription: Subscription | undefined;
     let execSubscription: Subscription | undefined;
+    // Logs being followed (`kubectl logs -f`): each ends on its own; the stop hook ends the rest.
+    const followers = new Set<LogFollower>();
+    const follow = async (request: PodLogRequest, log: Logger): Promise<PodLogReply> => {
+      try {
+        const follower = await startLogFollow(
+          { bus, subjects, node: facts.name, runtime, clock, log },
+          request,
+        );
+        followers.add(follower);
+        void follower.ended.then(() => followers.delete(follower));
+        return { ok: true, text: '' };
+      } catch (err) {
+        return logFailure(err, request);
+      }
+    };
     return {
       start: (ctx) => {
         subscription = bus.subscribe(subjects.nodeLogs(facts.name), async (msg) => {
           let reply: PodLogReply;
           try {
             const parsed = PodLogRequestSchema.safeParse(JSON.parse(msg.text()));
-            reply = parsed.success
-              ? await readPodLog(runtime, parsed.data, clock.now(), bus.maxPayload - 64 * 1024)
-              : { ok: false, status: badRequest(`invalid log request: ${parsed.error.message}`).status };
+            if (!parsed.success) {
+              reply = {
+                ok: false,
+                status: badRequest(`invalid log request: ${parsed.error.message}`).status,
+              };
+            } else if (parsed.data.follow) {
+              reply = await follow(parsed.data, ctx.log);
+            } else {
+              reply = await readPodLog(runtime, parsed.data, clock.now(), bus.maxPayload - 64 * 1024);
+            }
           } catch (err) {
             ctx.log.warn({ err }, 'log request failed');
             reply = {
@@ -204,6 +228,7 @@ export class Kubelet {
       stop: async () => {
         await subscription?.drain();
         await execSubscription?.drain();
+        await Promise.all([...followers].map((f) => f.close()));
       },
     };
   }

@@ -66,10 +66,15 @@ export async function readPodLog(
     if (Buffer.byteLength(text) > limit) text = Buffer.from(text).subarray(-limit).toString();
     return { ok: true, text };
   } catch (err) {
-    if (err instanceof ApiError) return { ok: false, status: err.status };
-    if (err instanceof Error && err.name === 'RuntimeObjectNotFoundError') {
-      return { ok: false, status: notFound('pods', request.name).status };
-    }
-    throw err;
+    return logFailure(err, request);
   }
+}
+
+/** A failed log request's answer: its ApiError, or 404 for a container the runtime no longer has; rethrows the rest. */
+export function logFailure(err: unknown, request: PodLogRequest): PodLogReply {
+  if (err instanceof ApiError) return { ok: false, status: err.status };
+  if (err instanceof Error && err.name === 'RuntimeObjectNotFoundError') {
+    return { ok: false, status: notFound('pods', request.name).status };
+  }
+  throw err;
 }

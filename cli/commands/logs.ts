@@ -11,6 +11,7 @@ export default class Logs extends Command {
     '<%= config.bin %> logs web',
     '<%= config.bin %> logs web -c main --tail 20',
     '<%= config.bin %> logs web --previous',
+    '<%= config.bin %> logs -f web',
   ];
 
   static override args = { pod: Args.string({ description: 'Pod name', required: true }) };
@@ -24,6 +25,10 @@ export default class Logs extends Command {
     tail: Flags.integer({ description: 'Only the last N lines', min: 0 }),
     since: Flags.integer({ description: 'Only lines of the last N seconds', min: 1 }),
     previous: Flags.boolean({ char: 'p', description: 'The previous run of the container' }),
+    follow: Flags.boolean({
+      char: 'f',
+      description: 'Keep printing as the log grows, until the container stops',
+    }),
   };
 
   async run(): Promise<void> {
@@ -31,14 +36,32 @@ export default class Logs extends Command {
     const server = resolveServer(flags.server);
     if (!server) this.error('no API server: give --server, set SKIFF_SERVER, or run `skiff up`', { exit: 2 });
     const client = new ApiClient(new HttpTransport({ url: server }));
+    const options = {
+      ...(flags.container ? { container: flags.container } : {}),
+      ...(flags.tail !== undefined ? { tailLines: flags.tail } : {}),
+      ...(flags.since !== undefined ? { sinceSeconds: flags.since } : {}),
+      ...(flags.previous ? { previous: true } : {}),
+    };
     try {
-      const text = await client.logs(flags.namespace, args.pod, {
-        ...(flags.container ? { container: flags.container } : {}),
-        ...(flags.tail !== undefined ? { tailLines: flags.tail } : {}),
-        ...(flags.since !== undefined ? { sinceSeconds: flags.since } : {}),
-        ...(flags.previous ? { previous: true } : {}),
-      });
-      process.stdout.write(text);
+      if (flags.follow) {
+        // Ctrl-C ends following quietly, as with kubectl.
+        const stop = new AbortController();
+        const interrupt = () => stop.abort();
+        process.once('SIGINT', interrupt);
+        try {
+          await client.followLogs(
+            flags.namespace,
+            args.pod,
+            options,
+            (text) => process.stdout.write(text),
+            stop.signal,
+          );
+        } finally {
+          process.off('SIGINT', interrupt);
+        }
+      } else {
+        process.stdout.write(await client.logs(flags.namespace, args.pod, options));
+      }
     } catch (err) {
       this.error((err as Error).message, { exit: 1 });
     } finally {

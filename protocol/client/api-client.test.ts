@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest, ApiResponse, FenceToken, WatchEvent } from '../api.js';
 import { ApiError } from '../errors.js';
+import type { FollowLogHandlers } from '../log-follow.js';
 import type { Watch, WatchHandler, WatchOptions } from '../watch/watch.js';
 import { ApiClient } from './api-client.js';
 import type { Transport } from './transport.js';
@@ -19,6 +20,12 @@ class FakeTransport implements Transport {
   async request(request: ApiRequest, options?: { timeoutMs?: number }): Promise<ApiResponse> {
     this.requests.push({ request, options });
     return this.replies.shift() ?? { ok: true, body: {} };
+  }
+
+  async followLog(request: ApiRequest, handlers: FollowLogHandlers): Promise<void> {
+    this.requests.push({ request, options: undefined });
+    handlers.onAccepted?.();
+    handlers.onText('line\n');
   }
 
   async watch(options: WatchOptions, handler: WatchHandler): Promise<Watch> {

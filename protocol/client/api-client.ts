@@ -212,6 +212,31 @@ export class ApiClient {
     return this.call({ verb: 'get', resource: 'pods', subresource: 'log', namespace, name, options });
   }
 
+  /**
+   * Follows a container's log (`kubectl logs -f`): `onText` gets the text as it is written, until
+   * the container stops (resolves) or `signal` aborts (resolves).
+   */
+  followLogs(
+    namespace: string,
+    name: string,
+    options: Omit<PodLogQuery, 'limitBytes'>,
+    onText: (text: string) => void,
+    signal: AbortSignal = new AbortController().signal,
+  ): Promise<void> {
+    return this.transport.followLog(
+      {
+        verb: 'get',
+        resource: 'pods',
+        subresource: 'log',
+        namespace,
+        name,
+        options: { ...options, follow: true },
+      },
+      { onText },
+      signal,
+    );
+  }
+
   /** Runs a command in a pod's container (`skiff exec`); resolves with its exit code and output. */
   exec(
     namespace: string,

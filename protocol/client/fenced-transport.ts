@@ -9,6 +9,7 @@
  */
 import type { ApiRequest, ApiResponse, FenceToken } from '../api.js';
 import { conflict } from '../errors.js';
+import type { FollowLogHandlers } from '../log-follow.js';
 import type { Watch, WatchHandler, WatchOptions } from '../watch/watch.js';
 import type { Transport } from './transport.js';
 
@@ -32,6 +33,10 @@ export class FencedTransport implements Transport {
       );
     }
     return this.inner.request({ ...request, options: { ...request.options, fence } }, options);
+  }
+
+  followLog(request: ApiRequest, handlers: FollowLogHandlers, signal: AbortSignal): Promise<void> {
+    return this.inner.followLog(request, handlers, signal);
   }
 
   watch(options: WatchOptions, handler: WatchHandler): Promise<Watch> {

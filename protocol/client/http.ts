@@ -13,6 +13,7 @@ import {
   type WatchEvent,
 } from '../api.js';
 import { ApiError, badRequest, errorFromStatus, internal, reasonForCode, unavailable } from '../errors.js';
+import type { FollowLogHandlers } from '../log-follow.js';
 import { resourceByPlural } from '../resources/registry.js';
 import type { ApiVerb } from '../subjects.js';
 import type { Watch, WatchHandler, WatchOptions } from '../watch/watch.js';
@@ -56,8 +57,15 @@ export function toHttp(req: ApiRequest) {
   for (const [key, value] of Object.entries(params)) if (value) query.set(key, String(value));
   if (o.dryRun && !deleting) query.set('dryRun', 'All');
   // pods/log (PodLogOptions), as kubectl sends them
-  const { container, tailLines, sinceSeconds, previous, limitBytes } = o;
-  for (const [key, value] of Object.entries({ container, tailLines, sinceSeconds, previous, limitBytes })) {
+  const { container, tailLines, sinceSeconds, previous, limitBytes, follow } = o;
+  for (const [key, value] of Object.entries({
+    container,
+    tailLines,
+    sinceSeconds,
+    previous,
+    limitBytes,
+    follow,
+  })) {
     if (value !== undefined && value !== false) query.set(key, String(value));
   }
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -116,6 +124,37 @@ export class HttpTransport implements Transport {
       return decodeResponse(res.statusCode, res.headers.warning, text);
     } catch (err) {
       return { ok: false, status: transportError(this.base, timeoutMs, err).status };
+    }
+  }
+
+  /** `GET .../pods/{name}/log?follow=true`: the response body is the log as it grows. */
+  async followLog(req: ApiRequest, handlers: FollowLogHandlers, signal: AbortSignal): Promise<void> {
+    const call = toHttp({ ...req, options: { ...req.options, follow: true } });
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      res = await request(this.base + call.path, {
+        dispatcher: this.agent,
+        method: call.method,
+        headers: call.headers,
+        signal,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+    } catch (err) {
+      if (signal.aborted) return;
+      throw transportError(this.base, this.options.timeoutMs ?? 10_000, err);
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      const answer = decodeResponse(res.statusCode, res.headers.warning, await res.body.text());
+      if (!answer.ok) throw errorFromStatus(answer.status);
+      return;
+    }
+    handlers.onAccepted?.();
+    try {
+      res.body.setEncoding('utf8');
+      for await (const text of res.body) handlers.onText(text as string);
+    } catch (err) {
+      if (!signal.aborted) throw err;
     }
   }
 

@@ -132,6 +132,7 @@ describe('Informer over many large objects', () => {
         return response;
       },
       watch: (options, handler) => inner.watch(options, handler),
+      followLog: (request, handlers, signal) => inner.followLog(request, handlers, signal),
       close: () => inner.close(),
     };
     return { client: new ApiClient(transport), replies };

@@ -9,12 +9,15 @@ import type { Bus, EventLog } from '../bus.js';
 import { type Clock, systemClock } from '../clock.js';
 import {
   ApiError,
+  badRequest,
   errorFromStatus,
   NoRespondersError,
   RequestTimeoutError,
   tooLarge,
   unavailable,
 } from '../errors.js';
+import { type FollowLogHandlers, followPodLog } from '../log-follow.js';
+import type { Pod } from '../resources/pod.js';
 import type { AnyObject } from '../resources/registry.js';
 import type { Subjects } from '../subjects.js';
 import { listAllPages } from '../watch/list-pages.js';
@@ -53,6 +56,43 @@ export class NatsTransport implements Transport {
     } catch (err) {
       return { ok: false, status: transportError(subject, timeoutMs, err).status };
     }
+  }
+
+  /**
+   * Over the bus a log is followed from the kubelet itself: the pod (read through the API) names its
+   * node, and the kubelet streams on its node's subjects (`protocol/log-follow.ts`).
+   */
+  async followLog(request: ApiRequest, handlers: FollowLogHandlers, signal: AbortSignal): Promise<void> {
+    const got = await this.request({
+      verb: 'get',
+      resource: 'pods',
+      namespace: request.namespace,
+      name: request.name,
+    });
+    if (!got.ok) throw errorFromStatus(got.status);
+    const pod = got.body as Pod;
+    const o = request.options ?? {};
+    if (!pod.spec.nodeName) {
+      throw badRequest(
+        `container "${o.container ?? ''}" in pod "${request.name}" is waiting to start: ContainerCreating`,
+      );
+    }
+    const clock = this.options.clock ?? systemClock;
+    await followPodLog(
+      { bus: this.options.bus, subjects: this.options.subjects, clock },
+      pod.spec.nodeName,
+      {
+        namespace: pod.metadata.namespace ?? 'default',
+        name: pod.metadata.name ?? '',
+        podUid: pod.metadata.uid ?? '',
+        ...(o.container !== undefined ? { container: o.container } : {}),
+        ...(o.tailLines !== undefined ? { tailLines: o.tailLines } : {}),
+        ...(o.sinceSeconds !== undefined ? { sinceSeconds: o.sinceSeconds } : {}),
+        ...(o.previous !== undefined ? { previous: o.previous } : {}),
+      },
+      handlers,
+      signal,
+    );
   }
 
   async watch(options: WatchOptions, handler: WatchHandler): Promise<Watch> {

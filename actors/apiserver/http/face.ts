@@ -10,7 +10,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { ApiError, BodyTooLargeError } from '../../../protocol/errors.js';
+import type { ApiRequest } from '../../../protocol/api.js';
+import { ApiError, BodyTooLargeError, unavailable } from '../../../protocol/errors.js';
+import type { FollowLogHandlers } from '../../../protocol/log-follow.js';
 import type { Limits } from '../deps.js';
 import { decodeBody, readBody } from './body.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, rootPaths, versionInfo } from './discovery.js';
@@ -36,6 +38,12 @@ export interface HttpFaceDeps extends Omit<WatchContext, 'bookmarkMs'> {
   readonly limits: Limits;
   /** The replica's readiness checks, for `/readyz` (absent: always ready). */
   readonly readiness?: () => Readiness;
+  /** Follows a pod's log (`pods/log?follow=true`) as its kubelet streams it (absent: 503). */
+  readonly followLog?: (
+    request: ApiRequest,
+    handlers: FollowLogHandlers,
+    signal: AbortSignal,
+  ) => Promise<void>;
 }
 
 /** Readiness as `/readyz` reports it: one line per check, Kubernetes' verbose format. */
@@ -139,6 +147,8 @@ export class HttpFace {
       return;
     }
     const request = mapped.request;
+    if (request.subresource === 'log' && request.options?.follow)
+      return this.serveFollowedLog(request, req, res);
     const result = await this.deps.handler(request);
     if (!result.ok) return sendStatus(res, result.status);
     if (request.subresource === 'log') {
@@ -153,6 +163,46 @@ export class HttpFace {
         ? toTable(route.type, plain(result.body), table, this.deps.clock.now())
         : result.body;
     sendJson(res, result.code, out, result.warnings);
+  }
+
+  /**
+   * `kubectl logs -f`: text as the kubelet streams it, chunked, until the container stops, the
+   * client hangs up or the face shuts down. A request that cannot be served gets its Status (the
+   * caller sends it); once text flowed, a failure can only end the response.
+   */
+  private async serveFollowedLog(request: ApiRequest, req: IncomingMessage, res: ServerResponse) {
+    if (!this.deps.followLog) throw unavailable('this API server cannot follow logs');
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    res.on('close', abort);
+    this.shutdown.signal.addEventListener('abort', abort);
+    const begin = () => {
+      if (res.headersSent) return;
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
+      res.flushHeaders();
+    };
+    try {
+      await this.deps.followLog(
+        request,
+        {
+          onAccepted: begin,
+          onText: (text) => {
+            begin();
+            res.write(text);
+          },
+        },
+        stop.signal,
+      );
+      begin();
+      res.end();
+    } catch (err) {
+      if (!res.headersSent) throw err;
+      this.deps.log.warn({ err, url: req.url }, 'following a log ended with an error');
+      res.end();
+    } finally {
+      res.off('close', abort);
+      this.shutdown.signal.removeEventListener('abort', abort);
+    }
   }
 
   private async serveOther(route: Exclude<Route, ResourceRoute>, req: IncomingMessage, res: ServerResponse) {

@@ -117,10 +117,8 @@ function optionsOf(verb: ApiVerb, query: URLSearchParams, input: HttpInput): Req
     sinceSeconds: integer('sinceSeconds', text('sinceSeconds')),
     limitBytes: integer('limitBytes', text('limitBytes')),
     previous: text('previous') === undefined ? undefined : text('previous') === 'true',
+    follow: input.route.subresource === 'log' && text('follow') === 'true' ? true : undefined,
   };
-  if (input.route.subresource === 'log' && text('follow') === 'true') {
-    throw badRequest('following a log (-f) is not supported yet: read it without --follow');
-  }
   const fence = headerOf(input.headers, FENCE_HEADER);
   if (fence !== undefined) options.fence = jsonHeader(FENCE_HEADER, fence);
   if (verb === 'delete' || verb === 'deletecollection') Object.assign(options, deleteOptions(input.body));

@@ -6,13 +6,43 @@
 import type { ApiRequest } from '../../../protocol/api.js';
 import { badRequest, errorFromStatus, notFound, unavailable } from '../../../protocol/errors.js';
 import { PodExecBodySchema } from '../../../protocol/kubelet.js';
+import type { FollowLogHandlers, FollowLogRequest } from '../../../protocol/log-follow.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
-import type { ApiDeps } from '../deps.js';
+import type { ApiDeps, NodeClient } from '../deps.js';
 import { objectKey, resourceType } from '../objects.js';
 import type { Outcome } from './write.js';
 
-/** GET pods/{name}/log: the container's log text. */
+/** GET pods/{name}/log: the container's log text. Following is a stream: see `followPodLogOf`. */
 export async function podLog(deps: ApiDeps, req: ApiRequest): Promise<Outcome> {
+  if (req.options?.follow) {
+    throw badRequest('a followed log is a stream: follow it over HTTP (kubectl logs -f) or with the SDK');
+  }
+  const { node, request, nodes } = await logTarget(deps, req);
+  const reply = await nodes.logs(node, request);
+  if (!reply.ok) throw errorFromStatus(reply.status);
+  return { body: reply.text };
+}
+
+/**
+ * GET pods/{name}/log?follow=true: hands the container's log to `handlers` as the kubelet streams
+ * it, until the container stops or `signal` aborts. Throws the Status of a request that cannot be
+ * served, before anything was streamed.
+ */
+export async function followPodLogOf(
+  deps: ApiDeps,
+  req: ApiRequest,
+  handlers: FollowLogHandlers,
+  signal: AbortSignal,
+): Promise<void> {
+  const { node, request, nodes } = await logTarget(deps, req);
+  await nodes.followLogs(node, request, handlers, signal);
+}
+
+/** The node whose kubelet holds a pod's log, and the request to send it (Kubernetes' messages when there is none). */
+async function logTarget(
+  deps: ApiDeps,
+  req: ApiRequest,
+): Promise<{ node: string; request: FollowLogRequest; nodes: NodeClient }> {
   const type = resourceType(req.resource);
   if (type.plural !== 'pods' || !req.name) throw badRequest('only a named pod has a log');
   const json = await deps.store.get(objectKey(type, req.namespace, req.name));
@@ -27,7 +57,7 @@ export async function podLog(deps: ApiDeps, req: ApiRequest): Promise<Outcome> {
     );
   }
   if (!deps.nodes) throw unavailable('no kubelet can be reached from this API server');
-  const reply = await deps.nodes.logs(pod.spec.nodeName, {
+  const request: FollowLogRequest = {
     namespace: pod.metadata.namespace ?? 'default',
     name: req.name,
     podUid: pod.metadata.uid ?? '',
@@ -36,9 +66,8 @@ export async function podLog(deps: ApiDeps, req: ApiRequest): Promise<Outcome> {
     ...(options.sinceSeconds !== undefined ? { sinceSeconds: options.sinceSeconds } : {}),
     ...(options.previous !== undefined ? { previous: options.previous } : {}),
     ...(options.limitBytes !== undefined ? { limitBytes: options.limitBytes } : {}),
-  });
-  if (!reply.ok) throw errorFromStatus(reply.status);
-  return { body: reply.text };
+  };
+  return { node: pod.spec.nodeName, request, nodes: deps.nodes };
 }
 
 /** POST pods/{name}/exec with `{command, container?, timeoutSeconds?}`: exit code and output. */

@@ -389,6 +389,48 @@ export function describeKubeletLifecycle(
       expect(await http.text()).toBe('two\nthree\n');
     });
 
+    it('follows a log (kubectl logs -f) over HTTP and over the bus: lines as written, the end when the container stops', async () => {
+      await startKubelet();
+      await cluster.client.create('pods', {
+        ...pod('chatty', harness.commands.printOnTerm('bye')),
+        spec: {
+          nodeName: node,
+          terminationGracePeriodSeconds: 5,
+          containers: [{ name: 'main', image: harness.image, command: harness.commands.printOnTerm('bye') }],
+        },
+      } as unknown as Pod);
+      await waitFor(async () => expect((await get('chatty')).status?.phase).toBe('Running'), { timeoutMs });
+
+      const refused = await fetch(
+        `${cluster.url}/api/v1/namespaces/default/pods/chatty/log?follow=true&container=nope`,
+      );
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { message: string }).message).toBe(
+        'container nope is not valid for pod chatty',
+      );
+
+      let overHttp = '';
+      const http = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/chatty/log?follow=true`);
+      expect(http.status).toBe(200);
+      const httpDone = (async () => {
+        const decoder = new TextDecoder();
+        for await (const chunk of http.body as unknown as AsyncIterable<Uint8Array>) {
+          overHttp += decoder.decode(chunk, { stream: true });
+        }
+      })();
+      let overBus = '';
+      const busDone = cluster.client.followLogs('default', 'chatty', {}, (text) => {
+        overBus += text;
+      });
+      await waitFor(() => overHttp.includes('ready\n') && overBus.includes('ready\n'), { timeoutMs });
+
+      // The container prints on SIGTERM and exits: both followers see the line, then their end.
+      await cluster.client.delete('pods', 'default', 'chatty');
+      await Promise.all([httpDone, busDone]);
+      expect(overHttp).toMatch(/ready\n(.*\n)*bye\n$/);
+      expect(overBus).toMatch(/ready\n(.*\n)*bye\n$/);
+    });
+
     it('a failing liveness probe restarts the container', async () => {
       await startKubelet();
       const probe = { exec: { command: harness.commands.exit(1) }, periodSeconds: 1, failureThreshold: 1 };
