@@ -45,6 +45,9 @@ describeWithServices('kubelet on Podman', skip, () => {
     });
     afterAll(async () => {
       await cluster.client.delete('pods', 'default', 'web', { gracePeriodSeconds: 1 }).catch(() => undefined);
+      await cluster.client
+        .delete('pods', 'default', 'limited', { gracePeriodSeconds: 1 })
+        .catch(() => undefined);
       await waitFor(async () => expect(await runtime.listPodSandboxes()).toEqual([]), { timeoutMs: 30_000 });
       await kubelet.stop();
       await runtime.close();
@@ -99,6 +102,43 @@ describeWithServices('kubelet on Podman', skip, () => {
       expect(page.length).toBeGreaterThan(0);
       const logs = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/web/log`);
       expect(await logs.text()).toContain('serving /var/www');
+    });
+    it('applies resource limits as cgroup limits: memory in bytes, cpu as a CFS quota', async () => {
+      await cluster.client.create('pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'limited', namespace: 'default' },
+        spec: {
+          nodeName: node,
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'main',
+              image: 'busybox',
+              command: ['sleep', '3600'],
+              resources: { limits: { memory: '64Mi', cpu: '500m' } },
+            },
+          ],
+        },
+      } as unknown as Pod);
+      await waitFor(
+        async () =>
+          expect((await cluster.client.get<Pod>('pods', 'default', 'limited')).status?.phase).toBe('Running'),
+        { timeoutMs: 30_000 },
+      );
+      // What the container itself sees, on cgroup v2 or v1 (this machine kind has v1).
+      const read = (v2: string, v1: string) =>
+        cluster.client.exec('default', 'limited', {
+          command: ['sh', '-c', `cat /sys/fs/cgroup/${v2} 2>/dev/null || cat /sys/fs/cgroup/${v1}`],
+        });
+      expect((await read('memory.max', 'memory/memory.limit_in_bytes')).stdout.trim()).toBe(
+        String(64 * 1024 ** 2),
+      );
+      const quota = (await read('cpu.max', 'cpu/cpu.cfs_quota_us')).stdout.trim();
+      const period = (await read('cpu.max', 'cpu/cpu.cfs_period_us')).stdout.trim();
+      // v2: "50000 100000"; v1: quota 50000 over period 100000. Half a CPU either way.
+      const [q, p] = quota.includes(' ') ? quota.split(' ').map(Number) : [Number(quota), Number(period)];
+      expect((q as number) / (p as number)).toBe(0.5);
     });
   });
 });
