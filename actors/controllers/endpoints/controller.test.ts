@@ -119,15 +119,20 @@ describe('endpoints controller', () => {
       metadata: { name: 'web', namespace: 'default' },
       subsets: [{ addresses: [{ ip: '127.0.0.5' }], ports: [{ port: 9000 }] }],
     });
-    await createPod('a', 40001, true); // matches nothing: the Service selects nothing
-    await cluster.client.create('configmaps', {
+    // A Service with a selector beside it: once its Endpoints list the pod, the controller has
+    // seen everything; the selector-less Service's Endpoints must still be as their owner wrote them.
+    await cluster.client.create('services', {
       apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'marker', namespace: 'default' },
+      kind: 'Service',
+      metadata: { name: 'other', namespace: 'default' },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
     });
-    // The controller has seen the pod by the time the informers' caches hold it; the Endpoints stay.
-    await waitFor(
-      async () => (await cluster.client.get<Pod>('pods', 'default', 'a')).status?.hostIP === '127.0.0.1',
+    await createPod('a', 40001, true);
+    await waitFor(async () =>
+      expect(
+        (await cluster.client.get<Endpoints>('endpoints', 'default', 'other').catch(() => undefined))
+          ?.subsets,
+      ).toHaveLength(1),
     );
     expect((await endpoints())?.subsets).toEqual([
       { addresses: [{ ip: '127.0.0.5' }], ports: [{ port: 9000, protocol: 'TCP' }] },
