@@ -7,6 +7,7 @@ import type { Clock } from '../../protocol/clock.js';
 import type { PodExecReply, PodExecRequest, PodLogReply, PodLogRequest } from '../../protocol/kubelet.js';
 import type { FollowLogHandlers, FollowLogRequest } from '../../protocol/log-follow.js';
 import type { Logger } from '../kernel/log.js';
+import type { ServiceRanges } from './allocation.js';
 import type { Faults } from './faults.js';
 import type { Store } from './store/store.js';
 
@@ -40,6 +41,8 @@ export interface ApiDeps {
   readonly limits: Limits;
   /** Asks a node's kubelet (over the bus); absent where no kubelet can be reached. */
   readonly nodes?: NodeClient;
+  /** Where Services' cluster IPs and node ports come from (default: `defaultServiceRanges`). */
+  readonly serviceRanges?: ServiceRanges;
 }
 
 /** What the API server asks kubelets. */

@@ -16,6 +16,7 @@ import { followPodLog } from '../../protocol/log-follow.js';
 import { type Subject, Subjects } from '../../protocol/subjects.js';
 import type { Logger } from '../kernel/log.js';
 import { ActorSystem } from '../kernel/system.js';
+import type { ServiceRanges } from './allocation.js';
 import { type ApiDeps, defaultLimits, type Limits, type NodeClient } from './deps.js';
 import { desiredLogic, desiredSupervision } from './desired.js';
 import { type Faults, noFaults } from './faults.js';
@@ -37,6 +38,8 @@ export interface ApiServerOptions {
   readonly registry: Registry;
   readonly faults?: Faults;
   readonly limits?: Limits;
+  /** Where Services' cluster IPs and node ports come from (default 127.77.0.0/16, 30000–32767). */
+  readonly serviceRanges?: ServiceRanges;
   /** Request workers in the pool: how many requests this replica serves at once. */
   readonly workers?: number;
   /** Refuse to start unless an acknowledged write survives a store crash. */
@@ -155,6 +158,7 @@ export class ApiServer {
       log,
       newUid: randomUUID,
       random: Math.random,
+      ...(options.serviceRanges ? { serviceRanges: options.serviceRanges } : {}),
       faults: options.faults ?? noFaults,
       limits,
       nodes: busNodeClient(options.bus, subjects, options.clock),

@@ -244,6 +244,46 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(entries.map((e) => e.key.name)).toContain('late');
     });
 
+    it('holds claims atomically with writes: one holder each, given back on update and delete', async () => {
+      const n = ns();
+      const a = key('services', n, 'a');
+      const b = key('services', n, 'b');
+      const ip = `services/clusterip/127.77.${n.length}.1`;
+      const port = `services/nodeport/3${n.length}001`;
+      const created = await store.create(a, cm(n, 'a'), { claims: { take: [ip, port], release: [] } });
+      if (!created.ok) throw new Error('create failed');
+      const before = await store.revision();
+      expect(await store.create(b, cm(n, 'b'), { claims: { take: [port], release: [] } })).toEqual({
+        ok: false,
+        reason: 'claimed',
+        claim: port,
+      });
+      expect(await store.get(b)).toBeUndefined();
+      expect(await store.revision()).toBe(before);
+      // The holder may take its own claims again (an update), and gives back what it no longer holds.
+      const updated = await store.update(a, cm(n, 'a'), {
+        expectedRevision: created.revision,
+        claims: { take: [ip], release: [port] },
+      });
+      if (!updated.ok) throw new Error('update failed');
+      const b1 = await store.create(b, cm(n, 'b'), { claims: { take: [port], release: [ip] } });
+      if (!b1.ok) throw new Error('b should get the released port');
+      // b could not release a's claim: it was never b's.
+      expect(
+        await store.create(key('services', n, 'c'), cm(n, 'c'), { claims: { take: [ip], release: [] } }),
+      ).toMatchObject({
+        reason: 'claimed',
+        claim: ip,
+      });
+      expect(
+        (await store.delete(a, cm(n, 'a'), { expectedRevision: updated.revision, claims: { release: [ip] } }))
+          .ok,
+      ).toBe(true);
+      expect(
+        (await store.create(key('services', n, 'c'), cm(n, 'c'), { claims: { take: [ip], release: [] } })).ok,
+      ).toBe(true);
+    });
+
     it('checks a lease fence atomically with the write', async () => {
       const n = ns();
       const leaseKey = key('leases', n, 'scheduler');

@@ -53,6 +53,18 @@ export interface Fence {
   readonly leaseTransitions: number;
 }
 
+/**
+ * Unique values an object holds while it exists (a Service's cluster IP and node ports), taken and
+ * given back in the same atomic step as the write: two objects can never hold the same claim, even
+ * when API server replicas write them at once, and deleting the object frees its claims with it.
+ */
+export interface Claims {
+  /** Claims the written object holds; one held by another object fails the write (`claimed`). */
+  readonly take: readonly string[];
+  /** Claims the object held and gives back (only those it holds are released). */
+  readonly release: readonly string[];
+}
+
 export interface WriteOptions {
   /** Pods: the node index entry to maintain ('' or absent: unbound). */
   readonly node?: string;
@@ -60,6 +72,7 @@ export interface WriteOptions {
   readonly fence?: Fence;
   /** Updates: the previous version's selectable summary, carried by the watch event. */
   readonly previous?: string;
+  readonly claims?: Claims;
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -76,6 +89,8 @@ export interface DeleteOptions {
   readonly expectedRevision: number;
   readonly previousNode?: string;
   readonly fence?: Fence;
+  /** Claims the deleted object gives back. */
+  readonly claims?: Pick<Claims, 'release'>;
 }
 
 export interface ListOptions {
@@ -129,11 +144,17 @@ export type FirstPageOptions = ListOptions & { readonly revision?: undefined };
 export const DEFAULT_TOMBSTONE_LIMIT = 10_000;
 
 /** Why a write did not happen; anything else is thrown as an error (store down, bug). */
-export type WriteFailure = 'exists' | 'not-found' | 'conflict' | 'fenced';
+export type WriteFailure = 'exists' | 'not-found' | 'conflict' | 'fenced' | 'claimed';
 
 export type WriteResult =
   | { readonly ok: true; readonly revision: number; readonly json: string }
-  | { readonly ok: false; readonly reason: WriteFailure; readonly current?: number };
+  | {
+      readonly ok: false;
+      readonly reason: WriteFailure;
+      readonly current?: number;
+      /** `claimed`: the claim another object holds. */
+      readonly claim?: string;
+    };
 
 export interface Durability {
   /** True when an acknowledged write survives a crash of the store (Redis: AOF + fsync always). */

@@ -9,6 +9,7 @@ import { systemClock } from '../../../protocol/clock.js';
 import { Subjects } from '../../../protocol/subjects.js';
 import { MemoryBus } from '../../kernel/bus/memory.js';
 import { silentLogger } from '../../kernel/log.js';
+import type { ServiceRanges } from '../allocation.js';
 import { ApiServer } from '../server.js';
 import { SqliteStore } from '../store/sqlite/store.js';
 
@@ -29,6 +30,7 @@ export interface InProcessClusterOptions {
   readonly http?: boolean;
   readonly eventLogMaxMessages?: number;
   readonly bookmarkMs?: number;
+  readonly serviceRanges?: ServiceRanges;
 }
 
 /** Starts an API server on MemoryBus + SQLite(':memory:'). */
@@ -47,6 +49,7 @@ export async function startInProcessCluster(
     log: silentLogger(),
     registry,
     relay: { blockMs: 20 },
+    ...(options.serviceRanges ? { serviceRanges: options.serviceRanges } : {}),
     ...(options.eventLogMaxMessages !== undefined
       ? { eventLogMaxMessages: options.eventLogMaxMessages }
       : {}),

@@ -8,6 +8,7 @@ import {
   alreadyExists,
   conflict,
   forbidden,
+  internal,
   invalid,
   notFound,
   tooLarge,
@@ -15,9 +16,16 @@ import {
 import type { AnyObject, ResourceType } from '../../../protocol/resources/registry.js';
 import { validateUpdate } from '../../../protocol/resources/validate.js';
 import { summarize } from '../../../protocol/selectors/selection.js';
+import {
+  allocate,
+  alreadyAllocated,
+  claimsOf,
+  defaultServiceRanges,
+  type ServiceRanges,
+} from '../allocation.js';
 import type { ApiDeps } from '../deps.js';
 import { changed, nodeOf, parseStored, revisionOf } from '../objects.js';
-import type { Fence, ObjectKey, StoredObject, WriteResult } from '../store/store.js';
+import type { Claims, Fence, ObjectKey, StoredObject, WriteResult } from '../store/store.js';
 
 export interface CommitOptions {
   readonly dryRun?: boolean;
@@ -33,14 +41,11 @@ export async function commitCreate(
   options: CommitOptions,
 ): Promise<AnyObject> {
   checkSize(deps, type, obj);
-  if (options.dryRun) return obj;
+  if (options.dryRun) return allocate(obj, undefined, rangesOf(deps), deps.random).object;
   await ensureNamespace(deps, type, key.namespace);
-  const result = await deps.store.create(key, obj as StoredObject, {
-    node: nodeOf(obj),
-    ...fenceOf(options),
-  });
-  deps.faults.hit('write.after-commit');
-  return outcome(type, key, obj, result);
+  return writeClaiming(deps, type, key, obj, undefined, (object, claims) =>
+    deps.store.create(key, object as StoredObject, { node: nodeOf(object), ...fenceOf(options), claims }),
+  );
 }
 
 /**
@@ -66,16 +71,56 @@ export async function commitUpdate(
   if (finalized(next)) {
     return commitDelete(deps, type, key, next, old, options);
   }
-  if (options.dryRun) return next;
-  const result = await deps.store.update(key, next as StoredObject, {
-    expectedRevision: revisionOf(old),
-    node: nodeOf(next),
-    previousNode: nodeOf(old),
-    previous: JSON.stringify(summarize(type, old)),
-    ...fenceOf(options),
-  });
-  deps.faults.hit('write.after-commit');
-  return outcome(type, key, next, result);
+  if (options.dryRun) return allocate(next, old, rangesOf(deps), deps.random).object;
+  return writeClaiming(deps, type, key, next, old, (object, claims) =>
+    deps.store.update(key, object as StoredObject, {
+      expectedRevision: revisionOf(old),
+      node: nodeOf(object),
+      previousNode: nodeOf(old),
+      previous: JSON.stringify(summarize(type, old)),
+      ...fenceOf(options),
+      claims,
+    }),
+  );
+}
+
+/** Random picks that collide this often in a row mean the range is (nearly) full. */
+const MAX_ALLOCATION_ATTEMPTS = 32;
+
+/**
+ * Writes `obj` holding the claims of what it was allocated (allocation.ts), giving back what `old`
+ * held and no longer does. A random pick another object holds is picked again; a value the user
+ * asked for that another object holds is their error (422).
+ */
+async function writeClaiming(
+  deps: ApiDeps,
+  type: ResourceType,
+  key: ObjectKey,
+  obj: AnyObject,
+  old: AnyObject | undefined,
+  write: (object: AnyObject, claims: Claims) => Promise<WriteResult>,
+): Promise<AnyObject> {
+  for (let attempt = 1; ; attempt++) {
+    const allocation = allocate(obj, old, rangesOf(deps), deps.random);
+    const take = claimsOf(allocation.object);
+    const release = claimsOf(old).filter((claim) => !take.includes(claim));
+    const result = await write(allocation.object, { take, release });
+    deps.faults.hit('write.after-commit');
+    if (result.ok || result.reason !== 'claimed' || result.claim === undefined) {
+      return outcome(type, key, allocation.object, result);
+    }
+    const requested = allocation.requested.get(result.claim);
+    if (requested) throw alreadyAllocated(key.name, result.claim, requested);
+    if (attempt >= MAX_ALLOCATION_ATTEMPTS) {
+      throw internal(
+        `could not allocate ${result.claim.split('/')[1]} for ${type.plural} "${key.name}": the range looks full`,
+      );
+    }
+  }
+}
+
+function rangesOf(deps: ApiDeps): ServiceRanges {
+  return deps.serviceRanges ?? defaultServiceRanges;
 }
 
 function finalized(obj: AnyObject): boolean {
@@ -101,6 +146,7 @@ export async function commitDelete(
     expectedRevision: revisionOf(old),
     previousNode: nodeOf(old),
     ...fenceOf(options),
+    claims: { release: claimsOf(old) },
   });
   deps.faults.hit('write.after-commit');
   return outcome(type, key, last, result);
@@ -159,6 +205,9 @@ function outcome(type: ResourceType, key: ObjectKey, obj: AnyObject, result: Wri
       throw pin(
         conflict(type.plural, key.name, 'the writer no longer holds the lease that fences this write'),
       );
+    case 'claimed':
+      // Only writes that take claims meet this, and writeClaiming answers them before.
+      throw conflict(type.plural, key.name, `${result.claim ?? 'a value'} is held by another object`);
   }
 }
 

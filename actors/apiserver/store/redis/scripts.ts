@@ -11,13 +11,15 @@
  *
  * KEYS: 1 revision counter, 2 objects hash, 3 versions hash, 4 key index (zset), 5 outbox stream,
  *       6 new node index (pods; else unused), 7 old node index (pods; else unused), 8 leases hash (fence),
- *       9 tombstones (zset `ns/name` -> deletion revision), 10 highest trimmed tombstone revision
+ *       9 tombstones (zset `ns/name` -> deletion revision), 10 highest trimmed tombstone revision,
+ *       11 claims hash (claim -> owner `resource/ns/name`)
  * ARGV: 1 mode, 2 field (`ns/name`), 3 expected revision, 4 json head, 5 json tail,
  *       6 resource, 7 namespace, 8 name, 9 new node, 10 node-indexed ('1' for pods),
  *       11 fence lease field ('' = no fence), 12 fence holder, 13 fence transitions,
  *       14 outbox event type, 15 previous version's selectable summary ('' = none),
- *       16 tombstones kept per resource
- * Returns {status, revision}: status 'ok' | 'exists' | 'not-found' | 'conflict' | 'fenced'.
+ *       16 tombstones kept per resource, 17 claims to take, 18 claims to release (each '\n'-separated)
+ * Returns {status, revision[, claim]}: status 'ok' | 'exists' | 'not-found' | 'conflict' | 'fenced' |
+ * 'claimed' (with the claim another object holds).
  */
 export const WRITE_SCRIPT = `
 local mode = ARGV[1]
@@ -42,8 +44,26 @@ else
   if tonumber(current) ~= tonumber(ARGV[3]) then return {'conflict', tonumber(current)} end
 end
 
+-- Claims: every one to take must be free or already this object's; checked before anything changes.
+local owner = ARGV[6] .. '/' .. field
+local function split(text)
+  local out = {}
+  for claim in string.gmatch(text, '[^\\n]+') do out[#out + 1] = claim end
+  return out
+end
+local takes, releases = split(ARGV[17]), split(ARGV[18])
+for _, claim in ipairs(takes) do
+  local holder = redis.call('HGET', KEYS[11], claim)
+  if holder and holder ~= owner then return {'claimed', 0, claim} end
+end
+
 local rev = redis.call('INCR', KEYS[1])
 local json = ARGV[4] .. rev .. ARGV[5]
+
+for _, claim in ipairs(releases) do
+  if redis.call('HGET', KEYS[11], claim) == owner then redis.call('HDEL', KEYS[11], claim) end
+end
+for _, claim in ipairs(takes) do redis.call('HSET', KEYS[11], claim, owner) end
 
 -- A key leaving a list range (deleted, or a pod leaving a node index) leaves a tombstone, so a
 -- continue page of an older snapshot can tell that its range changed (LIST_SCRIPT). Only the

@@ -60,7 +60,7 @@ export interface RedisStoreOptions {
   readonly tombstoneLimit?: number;
 }
 
-type ScriptReply = [string, number];
+type ScriptReply = [string, number, string?];
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 
@@ -81,7 +81,7 @@ export class RedisStore implements Store {
     this.tag = `{${options.prefix}}`;
     this.cmd = new Redis(options.url, connectionOptions(options, 'cmd'));
     this.cmd.on('error', (err: Error) => options.log.warn({ err: err.message }, 'redis connection error'));
-    this.cmd.defineCommand('skiffWrite', { numberOfKeys: 10, lua: WRITE_SCRIPT });
+    this.cmd.defineCommand('skiffWrite', { numberOfKeys: 11, lua: WRITE_SCRIPT });
     this.cmd.defineCommand('skiffList', { numberOfKeys: 6, lua: LIST_SCRIPT });
     this.cmd.defineCommand('skiffAck', { numberOfKeys: 3, lua: ACK_SCRIPT });
     this.cmd.defineCommand('skiffOutboxState', { numberOfKeys: 2, lua: OUTBOX_STATE_SCRIPT });
@@ -149,7 +149,12 @@ export class RedisStore implements Store {
   }
 
   delete(key: ObjectKey, object: StoredObject, options: DeleteOptions): Promise<WriteResult> {
-    return this.write('delete', 'DELETED', key, object, { ...options, node: options.previousNode ?? '' });
+    const { claims, ...rest } = options;
+    return this.write('delete', 'DELETED', key, object, {
+      ...rest,
+      node: options.previousNode ?? '',
+      ...(claims ? { claims: { take: [], release: claims.release } } : {}),
+    });
   }
 
   private async write(
@@ -162,7 +167,7 @@ export class RedisStore implements Store {
     const { head, tail } = splitForRevision(object);
     const node = options.node ?? '';
     const fence = options.fence;
-    const [status, revision] = (await this.run('skiffWrite', [
+    const [status, revision, claim] = (await this.run('skiffWrite', [
       this.k('rev'),
       this.k('o', key.resource),
       this.k('v', key.resource),
@@ -173,6 +178,7 @@ export class RedisStore implements Store {
       this.k('o', 'leases'),
       this.k('del', key.resource),
       this.k('deltrim', key.resource),
+      this.k('claims'),
       mode,
       keyString(key),
       String(options.expectedRevision),
@@ -189,9 +195,16 @@ export class RedisStore implements Store {
       type,
       options.previous ?? '',
       String(this.options.tombstoneLimit ?? DEFAULT_TOMBSTONE_LIMIT),
+      (options.claims?.take ?? []).join('\n'),
+      (options.claims?.release ?? []).join('\n'),
     ])) as ScriptReply;
     if (status === 'ok') return { ok: true, revision, json: `${head}${revision}${tail}` };
-    return { ok: false, reason: status as WriteFailure, ...(revision ? { current: revision } : {}) };
+    return {
+      ok: false,
+      reason: status as WriteFailure,
+      ...(revision ? { current: revision } : {}),
+      ...(claim ? { claim } : {}),
+    };
   }
 
   async revision(): Promise<number> {

@@ -46,6 +46,8 @@ CREATE TABLE IF NOT EXISTS tombstones (
   PRIMARY KEY (resource, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tombstones_by_rev ON tombstones (resource, rev);
+-- Unique values objects hold (a Service's cluster IP and node ports): see Claims.
+CREATE TABLE IF NOT EXISTS claims (claim TEXT PRIMARY KEY, owner TEXT NOT NULL) WITHOUT ROWID;
 `;
 
 interface OutboxRow {
@@ -204,7 +206,12 @@ export class SqliteStore implements Store {
   }
 
   async delete(key: ObjectKey, object: StoredObject, options: DeleteOptions): Promise<WriteResult> {
-    return this.write('delete', key, object, { ...options, node: options.previousNode ?? '' });
+    const { claims, ...rest } = options;
+    return this.write('delete', key, object, {
+      ...rest,
+      node: options.previousNode ?? '',
+      ...(claims ? { claims: { take: [], release: claims.release } } : {}),
+    });
   }
 
   private write(
@@ -227,9 +234,21 @@ export class SqliteStore implements Store {
         if (current.rev !== options.expectedRevision)
           return { ok: false, reason: 'conflict', current: current.rev };
       }
+      const owner = `${key.resource}/${field}`;
+      const claims = options.claims ?? { take: [], release: [] };
+      for (const claim of claims.take) {
+        const holder = this.stmt<{ owner: string }>('SELECT owner FROM claims WHERE claim = ?').get(claim);
+        if (holder && holder.owner !== owner) return { ok: false, reason: 'claimed', claim };
+      }
       const revision = this.currentRevision() + 1;
       this.setMeta('revision', String(revision));
       const json = `${head}${revision}${tail}`;
+      for (const claim of claims.release) {
+        this.stmt('DELETE FROM claims WHERE claim = ? AND owner = ?').run(claim, owner);
+      }
+      for (const claim of claims.take) {
+        this.stmt('INSERT OR REPLACE INTO claims (claim, owner) VALUES (?, ?)').run(claim, owner);
+      }
       if (mode === 'delete') {
         this.stmt('DELETE FROM objects WHERE resource = ? AND key = ?').run(key.resource, field);
         this.tombstone(key.resource, field, revision);
