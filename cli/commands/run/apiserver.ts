@@ -1,5 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import type { Registry } from 'prom-client';
+import { defaultServiceRanges } from '../../../actors/apiserver/allocation.js';
 import { faultsFromSpec } from '../../../actors/apiserver/faults.js';
 import { ApiServer } from '../../../actors/apiserver/server.js';
 import { createRegistry } from '../../../actors/kernel/metrics.js';
@@ -49,6 +50,14 @@ export default class RunApiServer extends Command {
       description: 'Watch events kept for replay',
       default: 1_000_000,
     }),
+    'service-cluster-ip-range': Flags.string({
+      description: 'Where Services get their cluster IPs (a loopback CIDR: every node proxy listens there)',
+      default: defaultServiceRanges.clusterIPRange,
+    }),
+    'service-node-port-range': Flags.string({
+      description: 'Where NodePort Services get their ports (MIN-MAX)',
+      default: `${defaultServiceRanges.nodePorts.min}-${defaultServiceRanges.nodePorts.max}`,
+    }),
     'relay-lease-ms': Flags.integer({
       description:
         'How long the outbox relay lease lasts: after a crash, another replica relays once it lapses',
@@ -58,6 +67,12 @@ export default class RunApiServer extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(RunApiServer);
+    const [min, max] = flags['service-node-port-range'].split('-').map(Number);
+    if (!Number.isInteger(min) || !Number.isInteger(max) || (min as number) > (max as number)) {
+      this.error(`--service-node-port-range must be MIN-MAX, got ${flags['service-node-port-range']}`, {
+        exit: 2,
+      });
+    }
     const log = componentLogger('apiserver', flags['log-level']);
     const signalled = shutdownSignal(log);
     const bus = await connectBus(flags.nats, 'apiserver', log);
@@ -82,6 +97,10 @@ export default class RunApiServer extends Command {
           blockMs: Math.min(1_000, Math.floor(flags['relay-lease-ms'] / 4)),
         },
         http: parseListen(flags.listen),
+        serviceRanges: {
+          clusterIPRange: flags['service-cluster-ip-range'],
+          nodePorts: { min: min as number, max: max as number },
+        },
       });
     } catch (err) {
       await store.close();
