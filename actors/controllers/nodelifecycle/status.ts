@@ -21,7 +21,12 @@ export function withUnreachableTaint(node: Readonly<Node>, now: number): Node | 
   if (unreachableTaint(node.spec.taints)) return undefined;
   const taints = [
     ...(node.spec.taints ?? []),
-    { key: UNREACHABLE_TAINT_KEY, effect: 'NoExecute' as const, timeAdded: rfc3339(now) },
+    // Rounded up to the second: a whole-second timestamp rounded down would evict up to 1 s early.
+    {
+      key: UNREACHABLE_TAINT_KEY,
+      effect: 'NoExecute' as const,
+      timeAdded: rfc3339(Math.ceil(now / 1000) * 1000),
+    },
   ];
   return { ...node, spec: { ...node.spec, taints } };
 }
