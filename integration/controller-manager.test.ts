@@ -21,6 +21,7 @@ import type { ConfigMap } from '../protocol/resources/configmap.js';
 import type { Lease } from '../protocol/resources/lease.js';
 import { TestCluster } from './cluster.js';
 import { describeWithServices, type SharedServices, servicesOrSkip, sharedServices } from './harness.js';
+import { cliBuilt, type SkiffProcess, startSkiff } from './skiff-process.js';
 
 const CHILD = fileURLToPath(new URL('./controller-manager-child.ts', import.meta.url));
 const LEASE_MS = 1_500;
@@ -91,6 +92,30 @@ describeWithServices('controller manager: a paused leader is fenced (processes, 
     await services?.dispose();
   });
 
+  const cliReplicas: SkiffProcess[] = [];
+  afterAll(async () => {
+    await Promise.all(cliReplicas.map((p) => p.stop()));
+  });
+
+  /** Deletes a namespace with content: only a leading replica can finish it. */
+  async function deleteNamespaceWithContent(name: string): Promise<void> {
+    await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const cm of ['one', 'two']) {
+      await client.create('configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { namespace: name, name: cm },
+      });
+    }
+    await client.delete('namespaces', '', name);
+  }
+
+  const namespaceGone = (name: string) => () =>
+    client
+      .get('namespaces', '', name)
+      .then(() => false as const)
+      .catch((err: unknown) => isReason(err, 'NotFound'));
+
   const holder = async () =>
     (await client.get<Lease>('leases', 'kube-system', 'skiff-controller-manager').catch(() => undefined))
       ?.spec?.holderIdentity;
@@ -112,15 +137,7 @@ describeWithServices('controller manager: a paused leader is fenced (processes, 
     // Freeze A; meanwhile a namespace is deleted, which only a leader can finish.
     const pausedAt = Date.now();
     a.child.kill('SIGSTOP');
-    await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
-    for (const name of ['one', 'two']) {
-      await client.create('configmaps', {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { namespace: 'doomed', name },
-      });
-    }
-    await client.delete('namespaces', '', 'doomed');
+    await deleteNamespaceWithContent('doomed');
 
     await waitFor(async () => (await holder()) === 'replica-b', {
       timeoutMs: 15_000,
@@ -128,14 +145,10 @@ describeWithServices('controller manager: a paused leader is fenced (processes, 
     });
     // A's writes sent before the freeze may land until the Lease moved; none may land after this read.
     const aValueAtTakeover = await tickerValue('replica-a');
-    await waitFor(
-      () =>
-        client
-          .get('namespaces', '', 'doomed')
-          .then(() => false as const)
-          .catch((err: unknown) => isReason(err, 'NotFound')),
-      { timeoutMs: 15_000, description: 'B finishes the namespace deletion' },
-    );
+    await waitFor(namespaceGone('doomed'), {
+      timeoutMs: 15_000,
+      description: 'B finishes the namespace deletion',
+    });
     await waitFor(async () => (await tickerValue('replica-b').catch(() => 0)) > 0, { timeoutMs: 10_000 });
 
     // The one deliberate wait: A stays frozen for the whole pause.
@@ -163,5 +176,65 @@ describeWithServices('controller manager: a paused leader is fenced (processes, 
     // B goes on writing.
     const bValue = await tickerValue('replica-b');
     await waitFor(async () => (await tickerValue('replica-b')) > bValue, { timeoutMs: 5_000 });
+    // B gives the lease up as it stops, so the next test starts from a free lease.
+    await Promise.all(replicas.splice(0).map((r) => r.stop()));
   });
+
+  it.skipIf(!cliBuilt())(
+    'skiff run controller-manager: the paused leader steps down, the other finishes the work',
+    async () => {
+      const replica = () =>
+        startSkiff(
+          [
+            'run',
+            'controller-manager',
+            '--prefix',
+            cluster.prefix,
+            '--log-level',
+            'info',
+            '--leader-elect-lease-duration',
+            `${LEASE_MS}ms`,
+            '--leader-elect-renew-deadline',
+            '1000ms',
+            '--leader-elect-retry-period',
+            '200ms',
+            '--namespace-recheck-period',
+            '200ms',
+          ],
+          { env: { NATS_URL: services.nats?.url ?? '' }, ready: /controller-manager ready/ },
+        );
+      const identityOf = (p: SkiffProcess) => /identity: ([^,]+),/.exec(p.ready)?.[1] ?? '';
+      const a = await replica();
+      cliReplicas.push(a);
+      await waitFor(async () => (await holder()) === identityOf(a), {
+        timeoutMs: 10_000,
+        description: 'A leads',
+      });
+      const b = await replica();
+      cliReplicas.push(b);
+
+      const pausedAt = Date.now();
+      a.pause();
+      await deleteNamespaceWithContent('doomed-cli');
+      await waitFor(async () => (await holder()) === identityOf(b), {
+        timeoutMs: 15_000,
+        description: 'B takes the lease',
+      });
+      await waitFor(namespaceGone('doomed-cli'), {
+        timeoutMs: 15_000,
+        description: 'B finishes the namespace deletion',
+      });
+      const left = PAUSE_MS - (Date.now() - pausedAt);
+      if (left > 0) await sleep(left);
+      const resumedAt = a.output().length;
+      a.resume();
+      await waitFor(() => a.output().slice(resumedAt).includes('lost the lease: controllers stopped'), {
+        timeoutMs: 15_000,
+        description: 'A steps down after it resumes',
+      });
+      expect(await holder()).toBe(identityOf(b));
+      await a.stop();
+      expect((await a.exited).code).toBe(0);
+    },
+  );
 });
