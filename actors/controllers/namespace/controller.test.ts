@@ -43,7 +43,9 @@ class FailingDeletes implements Transport {
   watch(options: WatchOptions, handler: WatchHandler) {
     return this.inner.watch(options, handler);
   }
-  async close() {}
+  async close() {
+    // The inner transport belongs to the cluster, which closes it.
+  }
 }
 
 describe('namespace controller', () => {

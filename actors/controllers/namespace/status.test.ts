@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Condition } from '../../../protocol/meta.js';
 import { CONTENT_FAILURE, CONTENT_REMAINING, calculateConditions, contentGone } from './status.js';
@@ -59,5 +60,21 @@ describe('calculateConditions', () => {
     expect(next.find((c) => c.type === 'Other')).toEqual(current[0]);
     expect(next.find((c) => c.type === CONTENT_REMAINING)?.lastTransitionTime).toBe(BEFORE);
     expect(next.find((c) => c.type === CONTENT_FAILURE)?.lastTransitionTime).toBe(NOW);
+  });
+
+  it('property: one condition of each type; both False exactly when the content is gone', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom('pods', 'configmaps', 'secrets', 'jobs'), fc.nat({ max: 5 })),
+        fc.array(fc.string({ minLength: 1 }), { maxLength: 3 }),
+        (remaining, failures) => {
+          const outcome = { remaining, failures };
+          const conditions = calculateConditions(undefined, outcome, NOW);
+          expect(conditions.filter((c) => c.type === CONTENT_FAILURE)).toHaveLength(1);
+          expect(conditions.filter((c) => c.type === CONTENT_REMAINING)).toHaveLength(1);
+          expect(conditions.every((c) => c.status === 'False')).toBe(contentGone(outcome));
+        },
+      ),
+    );
   });
 });

@@ -201,15 +201,10 @@ describe('node lifecycle controller', () => {
   });
 
   it.each([
-    {
-      case: 'an outage shorter than the grace period',
-      alive: ['n1', 'n2'],
-      silentMs: 30_000,
-      silent: ['n3'],
-    },
-    { case: 'most nodes silent at once (the guard)', alive: ['n1'], silentMs: 120_000, silent: ['n2', 'n3'] },
-    { case: 'its own outage: no heartbeat at all', alive: [], silentMs: 120_000, silent: ['n1', 'n2', 'n3'] },
-  ])('marks nothing and evicts nothing after $case', async ({ alive, silentMs, silent }) => {
+    { case: 'an outage shorter than the grace period', alive: ['n1', 'n2'], silentMs: 30_000 },
+    { case: 'most nodes silent at once (the guard)', alive: ['n1'], silentMs: 120_000 },
+    { case: 'its own outage: no heartbeat at all', alive: [], silentMs: 120_000 },
+  ])('marks nothing and evicts nothing after $case', async ({ alive, silentMs }) => {
     const h = await start(['n1', 'n2', 'n3'], [{ name: 'p', node: 'n3' }]);
     await h.live(silentMs, alive);
     // Back: every node beats again; the silence must not be held against anyone.

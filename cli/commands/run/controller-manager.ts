@@ -76,10 +76,13 @@ export default class RunControllerManager extends Command {
     }
     const ms = (name: keyof typeof flags) => parseDuration(String(flags[name]), String(name));
     const threshold = Number(flags['unhealthy-zone-threshold']);
-    if (!(threshold >= 0 && threshold <= 1)) this.error('--unhealthy-zone-threshold must be between 0 and 1', { exit: 2 });
+    if (!(threshold >= 0 && threshold <= 1))
+      this.error('--unhealthy-zone-threshold must be between 0 and 1', { exit: 2 });
     const subjects = new Subjects(flags.prefix);
     const bus = flags.server ? undefined : await connectBus(flags.nats, 'controller-manager', log);
-    const transport = bus ? new NatsTransport({ bus, subjects }) : new HttpTransport({ url: flags.server as string });
+    const transport = bus
+      ? new NatsTransport({ bus, subjects })
+      : new HttpTransport({ url: flags.server as string });
     const client = new ApiClient(transport);
     const registry = createRegistry({ component: 'controller-manager', processMetrics: true });
     const metrics = await serveMetrics({ registry, ...parseListen(flags['metrics-listen']) });
