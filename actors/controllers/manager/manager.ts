@@ -85,6 +85,7 @@ export class ControllerManager {
   private readonly leader: Gauge;
   private elector: LeaderElector | undefined;
   private running: RunningControllers | undefined;
+  private term: number | undefined;
 
   constructor(private readonly options: ControllerManagerOptions) {
     this.leader = gauge(options.registry);
@@ -109,11 +110,9 @@ export class ControllerManager {
   /** Starts campaigning (or, without leader election, the controllers at once). */
   async start(): Promise<void> {
     const election = this.options.leaderElection ?? true;
+    // Without election the controllers actor starts its one term by itself (see its start hook).
     const controllers = this.system.spawn('controllers', this.controllersActor(election !== false));
-    if (election === false) {
-      controllers.send({ type: 'leading' });
-      return;
-    }
+    if (election === false) return;
     this.system.spawn(
       'elector',
       this.electorActor(typeof election === 'object' ? election : {}, controllers),
@@ -152,17 +151,26 @@ export class ControllerManager {
 
   /** Runs the controllers of one term at a time: started when leading, stopped when following. */
   private controllersActor(fenced: boolean): ActorFactory<ControllersMsg> {
+    /** The term being run: the lease transitions of its fence (-1 without election). */
+    const termOf = () => (fenced ? this.elector?.fence?.leaseTransitions : -1);
     return () => ({
+      start: (ctx) => {
+        // A restarted instance does not know whether it should run: ask the elector's state.
+        if (termOf() !== undefined) ctx.self.send({ type: 'leading' });
+      },
       receive: async (msg, ctx) => {
         if (msg.type === 'leading') {
-          // A new fence (another term) while running: the old term's work is stale, start afresh.
+          const term = termOf();
+          if (term === undefined || (this.running && term === this.term)) return; // stale, or running it
+          // A new term while running: the old term's work is stale, start afresh.
           await this.stopTerm();
           this.running = this.startTerm(fenced, ctx.log);
+          this.term = term;
           this.leader.set(1);
-          ctx.log.info({ identity: this.options.identity }, 'leading: controllers started');
+          ctx.log.info({ identity: this.options.identity, term }, 'leading: controllers started');
           return;
         }
-        if (!this.running) return;
+        if (!this.running || termOf() !== undefined) return; // not running, or leading again already
         await this.stopTerm();
         ctx.log.info({ identity: this.options.identity }, 'lost the lease: controllers stopped');
       },
@@ -206,6 +214,7 @@ export class ControllerManager {
   private async stopTerm(): Promise<void> {
     const running = this.running;
     this.running = undefined;
+    this.term = undefined;
     this.leader.set(0);
     await running?.stop();
   }
