@@ -112,7 +112,7 @@ describe('planNodeHealth', () => {
     );
   });
 
-  it('property: when the guard holds, no node gets an action', () => {
+  it('property: when the guard holds, no node is marked (a node heard again may still be untainted)', () => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 0, max: 200_000 }), { minLength: 1, maxLength: 20 }),
@@ -130,7 +130,10 @@ describe('planNodeHealth', () => {
             nodes,
           });
           if (!plan.disruption) return;
-          for (const n of nodes) expect(planNodeAction(plan, n.name, tainted)).toBe('None');
+          for (const n of nodes) {
+            const action = planNodeAction(plan, n.name, tainted);
+            expect(action === 'Taint' || action === 'KeepTainted').toBe(false);
+          }
         },
       ),
     );
@@ -155,6 +158,21 @@ describe('planNodeAction', () => {
   ] as const)('%s (tainted: %s) → %s', (name, tainted, action) => {
     expect(planNodeAction(plan, name, tainted)).toBe(action);
   });
+});
+
+it('under the guard, marks nothing but still untaints a node heard again', () => {
+  const plan = planNodeHealth({
+    now: T0 + 100_000,
+    gracePeriodMs: GRACE,
+    baselineAt: T0,
+    lastHeardAnyAt: T0 + 99_000,
+    unhealthyThreshold: 0.55,
+    nodes: [node('back', T0 + 99_000), node('down1', T0 + 10_000), node('down2', T0 + 10_000)],
+  });
+  expect(plan.disruption).toBe('MostNodesUnreachable');
+  expect(planNodeAction(plan, 'back', true)).toBe('Untaint');
+  expect(planNodeAction(plan, 'down1', false)).toBe('None');
+  expect(planNodeAction(plan, 'down2', true)).toBe('None');
 });
 
 describe('planEviction', () => {

@@ -79,12 +79,16 @@ export function planNodeHealth(input: NodeHealthPlanInput): NodeHealthPlan {
 /** What to do with one node after the health plan. */
 export type NodeAction = 'Taint' | 'Untaint' | 'KeepTainted' | 'None';
 
-/** The action for a node given its verdict and whether it carries the unreachable taint now. */
+/**
+ * The action for a node given its verdict and whether it carries the unreachable taint now. While
+ * the guard holds nothing is marked, but a node heard again is still untainted: that only ever
+ * saves pods.
+ */
 export function planNodeAction(plan: NodeHealthPlan, node: string, tainted: boolean): NodeAction {
-  if (plan.disruption) return 'None';
   const verdict = plan.verdicts.get(node);
-  if (verdict === 'Unreachable') return tainted ? 'KeepTainted' : 'Taint';
   if (verdict === 'Healthy' && tainted) return 'Untaint';
+  if (plan.disruption) return 'None';
+  if (verdict === 'Unreachable') return tainted ? 'KeepTainted' : 'Taint';
   return 'None';
 }
 
