@@ -2,6 +2,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import { ApiServer } from '../../actors/apiserver/server.js';
+import { ControllerManager } from '../../actors/controllers/manager/manager.js';
 import { createRegistry } from '../../actors/kernel/metrics.js';
 import { Kubelet } from '../../actors/kubelet/kubelet.js';
 import type { ContainerRuntime } from '../../actors/kubelet/runtimes/runtime.js';
@@ -24,7 +25,7 @@ import { openRuntime, RUNTIME_NAMES, type RuntimeName } from '../runtimes.js';
 /** `skiff up`: a whole local cluster in one process, in the foreground. */
 export default class Up extends Command {
   static override description =
-    'Start a local cluster in the foreground: API server (HTTP face included), scheduler and kubelets, on the in-process bus and an embedded store unless --nats / --redis point at real ones';
+    'Start a local cluster in the foreground: API server (HTTP face included), scheduler, controller manager and kubelets, on the in-process bus and an embedded store unless --nats / --redis point at real ones';
 
   static override examples = [
     '<%= config.bin %> up',
@@ -104,6 +105,19 @@ export default class Up extends Command {
     });
     await scheduler.start();
 
+    step('starting the controller manager');
+    const controllerManager = new ControllerManager({
+      client,
+      bus,
+      subjects,
+      clock: systemClock,
+      log: log.child({ component: 'controller-manager' }),
+      registry: createRegistry({ component: 'controller-manager' }),
+      identity: `${hostname()}-up`,
+      leaderElection: Boolean(flags.nats), // as the scheduler: alone on an in-process bus
+    });
+    await controllerManager.start();
+
     const kubelets: { kubelet: Kubelet; runtime: ContainerRuntime }[] = [];
     for (let i = 1; i <= flags.nodes; i++) {
       const node = flags.nodes === 1 ? 'node-1' : `node-${i}`;
@@ -139,6 +153,7 @@ export default class Up extends Command {
       await kubelet.stop();
       await runtime.close();
     }
+    await controllerManager.stop();
     await scheduler.stop();
     await api.stop();
     await store.close();

@@ -12,6 +12,8 @@ import { stringList } from './fields.js';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 export const NAMESPACE_PHASES = ['Active', 'Terminating'] as const;
+/** The finalizer a deleted namespace keeps until the namespace controller has emptied it. */
+export const NAMESPACE_FINALIZER = 'kubernetes';
 
 export const NamespaceSpecSchema = withChecks(z.object({ finalizers: stringList.optional() }), (spec) => {
   const errors: FieldError[] = [];

@@ -5,10 +5,13 @@
  *   which the garbage collector acts on; Background (the default) deletes at once;
  * - a pod bound to a node is deleted gracefully: it gets `deletionTimestamp` = now + grace period
  *   and its kubelet stops the containers, then deletes it with grace 0;
+ * - a namespace gets the `kubernetes` finalizer and stays Terminating until the namespace
+ *   controller has deleted everything in it;
  * - the `default` and `kube-system` namespaces cannot be deleted.
  */
 import type { ApiRequest } from '../../../protocol/api.js';
 import { badRequest, forbidden, isReason } from '../../../protocol/errors.js';
+import { NAMESPACE_FINALIZER } from '../../../protocol/resources/namespace.js';
 import type { AnyObject, ResourceType } from '../../../protocol/resources/registry.js';
 import { compileSelection } from '../../../protocol/selectors/selection.js';
 import type { ApiDeps } from '../deps.js';
@@ -55,6 +58,8 @@ async function deleteOne(
   const finalizers = new Set(old.metadata.finalizers ?? []);
   if (options.propagationPolicy === 'Foreground') finalizers.add(FOREGROUND_FINALIZER);
   if (options.propagationPolicy === 'Orphan') finalizers.add(ORPHAN_FINALIZER);
+  // A namespace stays Terminating until the namespace controller has deleted its content.
+  if (type.plural === 'namespaces' && !old.metadata.deletionTimestamp) finalizers.add(NAMESPACE_FINALIZER);
 
   const grace = gracePeriod(old, options.gracePeriodSeconds);
   if (finalizers.size === 0 && grace === 0) return commitDelete(deps, type, key, old, old, options);

@@ -1,0 +1,18 @@
+/**
+ * The controllers the manager runs, as one literal list (no registration by import side effect).
+ * Each controller's settings arrive under its name, so tests and flags shorten its timings.
+ */
+import type { ControllerDefinition } from '../../kernel/controllers.js';
+import { type NamespaceSettings, namespaceController } from '../namespace/controller.js';
+import { type NodeLifecycleSettings, nodeLifecycleController } from '../nodelifecycle/controller.js';
+
+/** Settings per controller, by controller name. */
+export interface ControllerSettings {
+  readonly nodelifecycle?: NodeLifecycleSettings;
+  readonly namespace?: NamespaceSettings;
+}
+
+/** Every controller the manager runs, with its settings. */
+export function controllerRegistry(settings: ControllerSettings = {}): readonly ControllerDefinition[] {
+  return [nodeLifecycleController(settings.nodelifecycle), namespaceController(settings.namespace)];
+}
