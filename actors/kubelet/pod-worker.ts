@@ -60,7 +60,6 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
   const pullFailures = new Map<string, { count: number; until: number; message: string }>();
   return (): ActorLogic<PodWorkerMsg> => {
     let wake: Timer | undefined;
-    let lastStatus = '';
     let done = false;
     // What the sandbox publishes: learnt when it is made or first read, reported in the status.
     let published: readonly PortMapping[] | undefined;
@@ -313,11 +312,12 @@ export function podWorker(deps: PodWorkerDeps): ActorFactory<PodWorkerMsg> {
           ]),
         ),
       });
-      const json = JSON.stringify(status);
-      if (json === lastStatus || json === JSON.stringify(pod.status)) return;
+      // Compared with what the API holds, not with what this worker wrote last: someone else (the
+      // node lifecycle controller marking the pod not ready while the node was unreachable) may
+      // have changed it since, and the kubelet's view must win again.
+      if (JSON.stringify(status) === JSON.stringify(pod.status)) return;
       try {
         await deps.client.updateStatus('pods', { ...pod, status });
-        lastStatus = json;
       } catch (err) {
         // A newer pod is on its way from the informer; its sync writes the status again.
         if (!isReason(err, 'Conflict') && !isReason(err, 'NotFound')) throw err;

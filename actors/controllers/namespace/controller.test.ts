@@ -7,6 +7,7 @@ import { EventRecorder } from '../../../protocol/client/recorder.js';
 import type { Transport } from '../../../protocol/client/transport.js';
 import { systemClock } from '../../../protocol/clock.js';
 import { isReason } from '../../../protocol/errors.js';
+import type { FollowLogHandlers } from '../../../protocol/log-follow.js';
 import type { Namespace } from '../../../protocol/resources/namespace.js';
 import type { WatchHandler, WatchOptions } from '../../../protocol/watch/watch.js';
 import { type InProcessCluster, startInProcessCluster } from '../../apiserver/testing/cluster.js';
@@ -42,6 +43,9 @@ class FailingDeletes implements Transport {
   }
   watch(options: WatchOptions, handler: WatchHandler) {
     return this.inner.watch(options, handler);
+  }
+  followLog(request: ApiRequest, handlers: FollowLogHandlers, signal: AbortSignal) {
+    return this.inner.followLog(request, handlers, signal);
   }
   async close() {
     // The inner transport belongs to the cluster, which closes it.
