@@ -3,6 +3,7 @@
  * Each controller's settings arrive under its name, so tests and flags shorten its timings.
  */
 import type { ControllerDefinition } from '../../kernel/controllers.js';
+import { type EndpointsSettings, endpointsController } from '../endpoints/controller.js';
 import { type NamespaceSettings, namespaceController } from '../namespace/controller.js';
 import { type NodeLifecycleSettings, nodeLifecycleController } from '../nodelifecycle/controller.js';
 
@@ -10,9 +11,14 @@ import { type NodeLifecycleSettings, nodeLifecycleController } from '../nodelife
 export interface ControllerSettings {
   readonly nodelifecycle?: NodeLifecycleSettings;
   readonly namespace?: NamespaceSettings;
+  readonly endpoints?: EndpointsSettings;
 }
 
 /** Every controller the manager runs, with its settings. */
 export function controllerRegistry(settings: ControllerSettings = {}): readonly ControllerDefinition[] {
-  return [nodeLifecycleController(settings.nodelifecycle), namespaceController(settings.namespace)];
+  return [
+    nodeLifecycleController(settings.nodelifecycle),
+    namespaceController(settings.namespace),
+    endpointsController(settings.endpoints),
+  ];
 }
