@@ -57,8 +57,8 @@ describe('controller manager', () => {
       .then(() => false as const)
       .catch((err: unknown) => isReason(err, 'NotFound'));
 
-  it('registers the node lifecycle and namespace controllers', () => {
-    expect(controllerRegistry().map((d) => d.name)).toEqual(['nodelifecycle', 'namespace']);
+  it('registers every controller, each once', () => {
+    expect(controllerRegistry().map((d) => d.name)).toEqual(['nodelifecycle', 'namespace', 'endpoints']);
   });
 
   it('runs the controllers on the leader only, and on the other replica once the leader stops', async () => {
