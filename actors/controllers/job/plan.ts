@@ -1,0 +1,174 @@
+/**
+ * What a Job should do next, as a pure function of the Job, its pods and the time (Kubernetes'
+ * `syncJob` for NonIndexed Jobs, reduced): finish it (Complete, or Failed for
+ * BackoffLimitExceeded / DeadlineExceeded), or create and delete pods so that
+ *
+ *   active = min(parallelism, completions − succeeded)      (completions set)
+ *   active = parallelism until one pod succeeds, then none  (work-queue Jobs: completions unset)
+ *
+ * A finished Job keeps no pod running.
+ */
+import type { Job } from '../../../protocol/resources/job.js';
+import type { Pod } from '../../../protocol/resources/pod.js';
+
+/** Condition reason: the pods failed more often than `backoffLimit` allows. */
+export const REASON_BACKOFF_LIMIT_EXCEEDED = 'BackoffLimitExceeded';
+/** Condition reason: the Job ran longer than `activeDeadlineSeconds`. */
+export const REASON_DEADLINE_EXCEEDED = 'DeadlineExceeded';
+
+/** How a Job ends. */
+export type JobFinish =
+  | { readonly type: 'Complete' }
+  | {
+      readonly type: 'Failed';
+      readonly reason: typeof REASON_BACKOFF_LIMIT_EXCEEDED | typeof REASON_DEADLINE_EXCEEDED;
+      readonly message: string;
+    };
+
+/** Pods of a Job counted by what they are doing. */
+export interface PodCounts {
+  /** Neither finished nor being deleted. */
+  readonly active: readonly Pod[];
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Container restarts summed over active pods (what OnFailure counts against backoffLimit). */
+  readonly restarts: number;
+}
+
+/** The plan of one sync. */
+export interface JobPlan {
+  /** Pods to create now. */
+  readonly create: number;
+  /** Active pods to delete now. */
+  readonly delete: readonly Pod[];
+  /** Set when this sync finishes the Job. */
+  readonly finish?: JobFinish;
+  /** When to look again although nothing changes (the active deadline), in ms. */
+  readonly requeueAfterMs?: number;
+}
+
+/** True when the pod has neither finished nor started to be deleted. */
+export function isActive(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata.deletionTimestamp;
+}
+
+/** True when the pod's Ready condition is True. */
+export function isReady(pod: Pod): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** Counts the Job's pods. */
+export function countPods(pods: readonly Pod[]): PodCounts {
+  const active = pods.filter(isActive);
+  let restarts = 0;
+  for (const pod of active) {
+    for (const c of [
+      ...(pod.status?.initContainerStatuses ?? []),
+      ...(pod.status?.containerStatuses ?? []),
+    ]) {
+      restarts += c.restartCount ?? 0;
+    }
+  }
+  return {
+    active,
+    succeeded: pods.filter((p) => p.status?.phase === 'Succeeded').length,
+    failed: pods.filter((p) => p.status?.phase === 'Failed').length,
+    restarts,
+  };
+}
+
+/** The Job's finished condition (Complete or Failed, True), if any. */
+export function finishedCondition(job: Job): 'Complete' | 'Failed' | undefined {
+  const c = (job.status?.conditions ?? []).find(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
+  return c?.type as 'Complete' | 'Failed' | undefined;
+}
+
+/** When the Job started: its recorded startTime, else now (this sync starts it). */
+export function startTimeOf(job: Job, now: number): number {
+  return job.status?.startTime ? Date.parse(job.status.startTime) : now;
+}
+
+/** Plans one sync of `job` with its `pods` at `now` (ms). */
+export function planJob(job: Job, pods: readonly Pod[], now: number): JobPlan {
+  const counts = countPods(pods);
+  // 1. A finished Job only makes sure nothing of it still runs.
+  if (finishedCondition(job)) return { create: 0, delete: counts.active };
+
+  // 2. Failure: past the backoff limit, or past the active deadline.
+  const failure = failureOf(job, counts, now);
+  if (failure) return { create: 0, delete: counts.active, finish: failure };
+
+  // 3. Success.
+  const { completions } = job.spec;
+  const done =
+    completions === undefined
+      ? counts.succeeded > 0 && counts.active.length === 0
+      : counts.succeeded >= completions;
+  if (done) return { create: 0, delete: counts.active, finish: { type: 'Complete' } };
+
+  // 4. Scale the active pods to what is wanted.
+  const want = wantedActive(job, counts);
+  const diff = want - counts.active.length;
+  const requeueAfterMs = deadlineRemainingMs(job, now);
+  return {
+    create: Math.max(0, diff),
+    delete: diff < 0 ? rankForDeletion(counts.active).slice(0, -diff) : [],
+    ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
+  };
+}
+
+/** How many pods should be active: never more than parallelism, nor than the completions left. */
+export function wantedActive(job: Job, counts: PodCounts): number {
+  if (job.spec.suspend) return 0;
+  const parallelism = job.spec.parallelism;
+  const completions = job.spec.completions;
+  if (completions === undefined) {
+    // A work queue: once one pod succeeded the work is done; start no more, let the rest finish.
+    return counts.succeeded > 0 ? Math.min(counts.active.length, parallelism) : parallelism;
+  }
+  return Math.max(0, Math.min(parallelism, completions - counts.succeeded));
+}
+
+function failureOf(job: Job, counts: PodCounts, now: number): JobFinish | undefined {
+  const limit = job.spec.backoffLimit;
+  const onFailure = job.spec.template.spec.restartPolicy === 'OnFailure';
+  // Never: every failed pod is one retry. OnFailure: the kubelet restarts containers in place, so
+  // their restarts are the retries (Kubernetes' pastBackoffLimitOnFailure; limit 0 means none).
+  const restartsExceeded = onFailure && (limit === 0 ? counts.restarts > 0 : counts.restarts >= limit);
+  if (counts.failed > limit || restartsExceeded) {
+    return {
+      type: 'Failed',
+      reason: REASON_BACKOFF_LIMIT_EXCEEDED,
+      message: 'Job has reached the specified backoff limit',
+    };
+  }
+  const remaining = deadlineRemainingMs(job, now);
+  if (remaining !== undefined && remaining <= 0) {
+    return {
+      type: 'Failed',
+      reason: REASON_DEADLINE_EXCEEDED,
+      message: 'Job was active longer than specified deadline',
+    };
+  }
+  return undefined;
+}
+
+/** Milliseconds left before `activeDeadlineSeconds`, if the Job has one. */
+export function deadlineRemainingMs(job: Job, now: number): number | undefined {
+  const seconds = job.spec.activeDeadlineSeconds;
+  if (seconds === undefined) return undefined;
+  return startTimeOf(job, now) + seconds * 1000 - now;
+}
+
+/** Active pods in the order to delete them: unscheduled, then not ready, then newest first. */
+export function rankForDeletion(active: readonly Pod[]): Pod[] {
+  const rank = (p: Pod) => (!p.spec.nodeName ? 0 : !isReady(p) ? 1 : 2);
+  return [...active].sort(
+    (a, b) =>
+      rank(a) - rank(b) ||
+      (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+  );
+}
