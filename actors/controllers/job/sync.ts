@@ -47,6 +47,9 @@ export async function syncJob(deps: JobSyncDeps, key: string): Promise<void> {
     deps.expectations.delete(key);
     return;
   }
+  // Being deleted (Foreground or Orphan): its pods are the garbage collector's now; creating more
+  // would race the collector and could block a foreground deletion for good.
+  if (job.metadata.deletionTimestamp) return;
   // Until the cache shows our last creations and deletions, it would undercount: wait for them.
   if (!deps.expectations.satisfied(key)) return;
   const pods = deps.pods.byIndex(BY_CONTROLLER_UID, job.metadata.uid as string);
