@@ -87,14 +87,17 @@ describeWithServices('GC, Job and DaemonSet controllers (NATS + Redis, hollow ku
     await scheduler.start();
 
     const controllerClient = (await cluster.client()).client;
-    controllers = startControllers([garbageCollectorController(), jobController(), daemonSetController()], {
-      client: controllerClient,
-      informers: new SharedInformers({ client: controllerClient, clock: systemClock, log }),
-      recorder: new EventRecorder({ client: controllerClient, clock: systemClock, log, component: 'test' }),
-      clock: systemClock,
-      log,
-      registry: new Registry(),
-    });
+    controllers = startControllers(
+      [garbageCollectorController(), jobController({ podFailureBackoffMs: 100 }), daemonSetController()],
+      {
+        client: controllerClient,
+        informers: new SharedInformers({ client: controllerClient, clock: systemClock, log }),
+        recorder: new EventRecorder({ client: controllerClient, clock: systemClock, log, component: 'test' }),
+        clock: systemClock,
+        log,
+        registry: new Registry(),
+      },
+    );
     await controllers.synced;
   });
 

@@ -10,6 +10,7 @@ import type { Job } from '../../../protocol/resources/job.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { ControllerDefinition } from '../../kernel/controllers.js';
 import { ControllerExpectations } from '../../kernel/expectations.js';
+import { DEFAULT_JOB_TIMING } from './plan.js';
 import { BY_CONTROLLER_UID, controllerUidOf, jobKeyOfPod, syncJob } from './sync.js';
 
 /** Timings of the Job controller. */
@@ -18,6 +19,10 @@ export interface JobControllerSettings {
   readonly workers?: number;
   /** How long unmet expectations block a Job (default 5 minutes, as Kubernetes). */
   readonly expectationsTtlMs?: number;
+  /** Wait after a pod failure before replacing it, doubled per failure (default 10 s). */
+  readonly podFailureBackoffMs?: number;
+  /** The longest such wait (default 6 minutes). */
+  readonly maxPodFailureBackoffMs?: number;
 }
 
 /** The Job controller as a controller definition. */
@@ -69,6 +74,10 @@ export function jobController(settings: JobControllerSettings = {}): ControllerD
         jobs,
         pods,
         expectations,
+        timing: {
+          backoffBaseMs: settings.podFailureBackoffMs ?? DEFAULT_JOB_TIMING.backoffBaseMs,
+          backoffMaxMs: settings.maxPodFailureBackoffMs ?? DEFAULT_JOB_TIMING.backoffMaxMs,
+        },
         requeueAfter: (key: string, ms: number) => queue.addAfter(key, ms),
       };
       return { sync: (key) => syncJob(deps, key) };

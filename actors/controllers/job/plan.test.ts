@@ -158,6 +158,40 @@ describe('planJob', () => {
     expect(late.delete).toHaveLength(1);
   });
 
+  it.each([
+    ['one failure, 5 s ago: waits 5 s more', 1, 5_000, { create: 0, requeueAfterMs: 5_000 }],
+    ['one failure, 10 s ago: replaces it', 1, 10_000, { create: 1 }],
+    ['two failures, 15 s ago: waits 20 s in all', 2, 15_000, { create: 0, requeueAfterMs: 5_000 }],
+    ['many failures: capped at the maximum', 20, 6 * 60_000, { create: 1 }],
+  ] as const)('failure backoff: %s', (_, failures, agoMs, expected) => {
+    const job = makeJob({ backoffLimit: 100 });
+    const failed = Array.from({ length: failures }, () => {
+      const p = makePod('Failed');
+      const finishedAt = new Date(NOW - agoMs).toISOString();
+      return {
+        ...p,
+        status: {
+          ...p.status,
+          containerStatuses: [
+            {
+              name: 'c',
+              ready: false,
+              restartCount: 0,
+              image: 'b',
+              imageID: '',
+              state: { terminated: { exitCode: 1, finishedAt } },
+            },
+          ],
+        },
+      } as Pod;
+    });
+    const plan = planJob(job, failed, NOW);
+    expect({
+      create: plan.create,
+      ...(plan.requeueAfterMs ? { requeueAfterMs: plan.requeueAfterMs } : {}),
+    }).toEqual(expected);
+  });
+
   it('a finished Job only deletes what still runs', () => {
     const job = makeJob({}, { conditions: [{ type: 'Complete', status: 'True' }] });
     const plan = planJob(job, pods({ Running: 1, Succeeded: 1 }), NOW);

@@ -92,7 +92,12 @@ export function startTimeOf(job: Job, now: number): number {
 }
 
 /** Plans one sync of `job` with its `pods` at `now` (ms). */
-export function planJob(job: Job, pods: readonly Pod[], now: number): JobPlan {
+export function planJob(
+  job: Job,
+  pods: readonly Pod[],
+  now: number,
+  timing: JobTiming = DEFAULT_JOB_TIMING,
+): JobPlan {
   const counts = countPods(pods);
   // 1. A finished Job only makes sure nothing of it still runs.
   if (finishedCondition(job)) return { create: 0, delete: counts.active };
@@ -109,15 +114,60 @@ export function planJob(job: Job, pods: readonly Pod[], now: number): JobPlan {
       : counts.succeeded >= completions;
   if (done) return { create: 0, delete: counts.active, finish: { type: 'Complete' } };
 
-  // 4. Scale the active pods to what is wanted.
+  // 4. Scale the active pods to what is wanted, after the failure backoff when pods failed.
   const want = wantedActive(job, counts);
   const diff = want - counts.active.length;
-  const requeueAfterMs = deadlineRemainingMs(job, now);
+  const deadline = deadlineRemainingMs(job, now);
+  const backoff = diff > 0 ? failureBackoffRemainingMs(pods, counts.failed, now, timing) : 0;
+  const wake = [deadline, backoff > 0 ? backoff : undefined].filter((ms) => ms !== undefined);
   return {
-    create: Math.max(0, diff),
+    create: backoff > 0 ? 0 : Math.max(0, diff),
     delete: diff < 0 ? rankForDeletion(counts.active).slice(0, -diff) : [],
-    ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
+    ...(wake.length > 0 ? { requeueAfterMs: Math.min(...wake) } : {}),
   };
+}
+
+/** How long to wait before replacing failed pods (Kubernetes' pod failure backoff). */
+export interface JobTiming {
+  /** The wait after the first failure, doubled per further failure (default 10 s). */
+  readonly backoffBaseMs: number;
+  /** The most it waits (default 6 minutes, as Kubernetes). */
+  readonly backoffMaxMs: number;
+}
+
+export const DEFAULT_JOB_TIMING: JobTiming = { backoffBaseMs: 10_000, backoffMaxMs: 6 * 60_000 };
+
+/**
+ * Milliseconds still to wait before creating pods after a failure: base × 2^(failures − 1) from
+ * the last failed pod's end, so a crashing Job does not hammer the cluster with new pods.
+ */
+export function failureBackoffRemainingMs(
+  pods: readonly Pod[],
+  failed: number,
+  now: number,
+  timing: JobTiming,
+): number {
+  if (failed === 0 || timing.backoffBaseMs <= 0) return 0;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const pod of pods) {
+    if (pod.status?.phase !== 'Failed') continue;
+    last = Math.max(last, finishedAt(pod));
+  }
+  if (!Number.isFinite(last)) return 0;
+  const delay = Math.min(timing.backoffBaseMs * 2 ** (failed - 1), timing.backoffMaxMs);
+  return Math.max(0, last + delay - now);
+}
+
+/** When a failed pod ended: its last container's finish, else its Ready condition's last change. */
+function finishedAt(pod: Pod): number {
+  let end = Number.NEGATIVE_INFINITY;
+  for (const c of pod.status?.containerStatuses ?? []) {
+    const at = c.state?.terminated?.finishedAt;
+    if (at) end = Math.max(end, Date.parse(at));
+  }
+  if (Number.isFinite(end)) return end;
+  const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready');
+  return ready?.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : Number.NEGATIVE_INFINITY;
 }
 
 /** How many pods should be active: never more than parallelism, nor than the completions left. */

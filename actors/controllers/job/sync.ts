@@ -12,7 +12,7 @@ import { JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL, type Job } from '../../../pro
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { ControllerExpectations } from '../../kernel/expectations.js';
 import type { Logger } from '../../kernel/log.js';
-import { type JobFinish, planJob } from './plan.js';
+import { type JobFinish, type JobTiming, planJob } from './plan.js';
 import { calculateJobStatus } from './status.js';
 
 /** Event reason: a pod was created for the Job. */
@@ -36,6 +36,8 @@ export interface JobSyncDeps {
   readonly jobs: Informer<Job>;
   readonly pods: Informer<Pod>;
   readonly expectations: ControllerExpectations;
+  /** The failure backoff. */
+  readonly timing: JobTiming;
   /** Looks at `key` again after `ms` (the active deadline). */
   readonly requeueAfter: (key: string, ms: number) => void;
 }
@@ -54,7 +56,7 @@ export async function syncJob(deps: JobSyncDeps, key: string): Promise<void> {
   if (!deps.expectations.satisfied(key)) return;
   const pods = deps.pods.byIndex(BY_CONTROLLER_UID, job.metadata.uid as string);
   const now = deps.clock.now();
-  const plan = planJob(job, pods, now);
+  const plan = planJob(job, pods, now, deps.timing);
 
   await deletePods(deps, key, job, plan.delete);
   await createPods(deps, key, job, plan.create);
