@@ -26,10 +26,11 @@ afterEach(async () => {
   await cluster.stop();
 });
 
-async function startGc(): Promise<void> {
+async function startGc(resources?: readonly string[]): Promise<void> {
   const log = silentLogger();
   const { client } = cluster;
-  running = startControllers([garbageCollectorController({ notSyncedRetryMs: 10 })], {
+  const gc = garbageCollectorController({ notSyncedRetryMs: 10, ...(resources ? { resources } : {}) });
+  running = startControllers([gc], {
     client,
     informers: new SharedInformers({ client, clock: systemClock, log }),
     recorder: new EventRecorder({ client, clock: systemClock, log, component: 'test' }),
@@ -103,6 +104,28 @@ describe('garbage collector syncs', () => {
     await waitFor(gone('orphaned'));
     await waitFor(gone('stale'));
     expect(await read('fine')).toBeDefined();
+  });
+
+  it('asks the API server before deleting: an owner its informers do not hold still protects', async () => {
+    // Only secrets are watched, so a ConfigMap owner is never in the cache: only a live GET finds it.
+    const owner = await create(configMap('unwatched-owner'));
+    const gone = { apiVersion: 'v1', kind: 'ConfigMap', name: 'never-was', uid: 'nope' };
+    const secret = (name: string, ref: OwnerReference) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { namespace: 'default', name, ownerReferences: [ref] },
+      data: {},
+    });
+    await cluster.client.create('secrets', secret('kept', refTo(owner)));
+    await cluster.client.create('secrets', secret('collected', gone));
+    await startGc(['secrets']);
+    await waitFor(async () =>
+      cluster.client
+        .get('secrets', 'default', 'collected')
+        .then(() => false)
+        .catch((err: unknown) => isReason(err, 'NotFound')),
+    );
+    expect(await cluster.client.get('secrets', 'default', 'kept')).toBeDefined();
   });
 
   it('Orphan: dependents stay, without the owner reference, and the owner goes', async () => {
