@@ -244,6 +244,13 @@ describe('calculateJobStatus', () => {
     expect(status.conditions).toBeUndefined();
   });
 
+  it("keeps a finished Job's counts when its pods are deleted later", () => {
+    const finished = { type: 'Complete', status: 'True' };
+    const job = makeJob({ completions: 2 }, { succeeded: 2, active: 0, conditions: [finished] });
+    const status = calculateJobStatus(job, [], planJob(job, [], NOW), NOW);
+    expect(status).toMatchObject({ succeeded: 2, active: 0, conditions: [finished] });
+  });
+
   it('marks a failed Job with its reason', () => {
     const job = makeJob({ backoffLimit: 0 });
     const all = pods({ Failed: 1 });

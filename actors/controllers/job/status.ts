@@ -11,7 +11,10 @@ import { countPods, isReady, type JobPlan, startTimeOf } from './plan.js';
 export function calculateJobStatus(job: Job, pods: readonly Pod[], plan: JobPlan, now: number): JobStatus {
   const counts = countPods(pods);
   const previous = job.status ?? {};
-  const finished = plan.finish !== undefined || (previous.conditions ?? []).some(isFinishing);
+  // A finished Job's counts are its record: pods deleted afterwards (by hand, by a TTL) change
+  // nothing about how it ended.
+  if ((previous.conditions ?? []).some(isFinishing)) return { ...previous, active: 0, ready: 0 };
+  const finished = plan.finish !== undefined;
   const active = finished ? 0 : counts.active.length + plan.create - plan.delete.length;
   const conditions = [...(previous.conditions ?? [])];
   const iso = rfc3339(now);
