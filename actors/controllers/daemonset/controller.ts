@@ -11,7 +11,15 @@ import type { Node } from '../../../protocol/resources/node.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { ControllerDefinition } from '../../kernel/controllers.js';
 import { ControllerExpectations } from '../../kernel/expectations.js';
-import { BY_CONTROLLER_UID, controllerUidOf, daemonSetKeyOfPod, syncDaemonSet } from './sync.js';
+import { podsToAdopt } from './plan.js';
+import {
+  BY_CONTROLLER_UID,
+  controllerUidOf,
+  daemonSetKeyOfPod,
+  ORPHANS_BY_NAMESPACE,
+  orphanNamespaceOf,
+  syncDaemonSet,
+} from './sync.js';
 
 /** Timings of the DaemonSet controller. */
 export interface DaemonSetControllerSettings {
@@ -29,7 +37,10 @@ export function daemonSetController(settings: DaemonSetControllerSettings = {}):
     wire(ctx, queue) {
       const daemonSets = ctx.informers.informer<DaemonSet>('daemonsets');
       const nodes = ctx.informers.informer<Node>('nodes');
-      const pods = ctx.informers.informer<Pod>('pods', { [BY_CONTROLLER_UID]: controllerUidOf });
+      const pods = ctx.informers.informer<Pod>('pods', {
+        [BY_CONTROLLER_UID]: controllerUidOf,
+        [ORPHANS_BY_NAMESPACE]: orphanNamespaceOf,
+      });
       const expectations = new ControllerExpectations({
         clock: ctx.clock,
         log: ctx.log,
@@ -56,16 +67,28 @@ export function daemonSetController(settings: DaemonSetControllerSettings = {}):
         },
         delete: all,
       });
+      // An orphan that a DaemonSet's selector matches is that DaemonSet's to adopt.
+      const adopters = (pod: Pod) => {
+        for (const ds of daemonSets.list()) {
+          if (podsToAdopt(ds, [pod]).length > 0) queue.add(objectKeyOf(ds));
+        }
+      };
       pods.on({
         add: (pod) => {
           const key = daemonSetKeyOfPod(pod);
-          if (!key) return;
+          if (!key) {
+            if (orphanNamespaceOf(pod).length > 0) adopters(pod);
+            return;
+          }
           if (!pod.metadata.deletionTimestamp) expectations.creationObserved(key);
           queue.add(key);
         },
         update: (old, pod) => {
           const key = daemonSetKeyOfPod(pod);
-          if (!key) return;
+          if (!key) {
+            if (orphanNamespaceOf(pod).length > 0) adopters(pod);
+            return;
+          }
           if (pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) {
             expectations.deletionObserved(key, pod.metadata.uid as string);
           }

@@ -5,7 +5,13 @@ import type { Node } from '../../../protocol/resources/node.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { Taint } from '../../../protocol/resources/scheduling.js';
 import { nodeShouldRunDaemonPod, REASON_NODE_SELECTOR, REASON_UNTOLERATED_TAINT } from './eligibility.js';
-import { type DaemonSetWorld, planDaemonSet, REVISION_HASH_LABEL, templateHash } from './plan.js';
+import {
+  type DaemonSetWorld,
+  planDaemonSet,
+  podsToAdopt,
+  REVISION_HASH_LABEL,
+  templateHash,
+} from './plan.js';
 import { calculateDaemonSetStatus } from './status.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -361,6 +367,42 @@ describe('planDaemonSet', () => {
         },
       ),
     );
+  });
+});
+
+describe('podsToAdopt', () => {
+  const ds = makeDs();
+  const base = () => pod('a', 'h');
+  it.each([
+    ['a matching orphan', (p: Pod) => p, true],
+    ['another namespace', (p: Pod) => ({ ...p, metadata: { ...p.metadata, namespace: 'other' } }), false],
+    [
+      'labels that do not match',
+      (p: Pod) => ({ ...p, metadata: { ...p.metadata, labels: { app: 'x' } } }),
+      false,
+    ],
+    ['being deleted', (p: Pod) => ({ ...p, metadata: { ...p.metadata, deletionTimestamp: 't' } }), false],
+    [
+      'with a controller',
+      (p: Pod) => ({
+        ...p,
+        metadata: {
+          ...p.metadata,
+          ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'x', controller: true }],
+        },
+      }),
+      false,
+    ],
+    [
+      'with a non-controller owner',
+      (p: Pod) => ({
+        ...p,
+        metadata: { ...p.metadata, ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'x' }] },
+      }),
+      true,
+    ],
+  ] as const)('%s', (_, edit, adopted) => {
+    expect(podsToAdopt(ds, [edit(base()) as Pod])).toHaveLength(adopted ? 1 : 0);
   });
 });
 

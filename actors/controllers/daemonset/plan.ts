@@ -12,6 +12,7 @@
  *            pods alone: only pods deleted by someone else come back new.
  */
 import { createHash } from 'node:crypto';
+import { labelSelectorMatches } from '../../../protocol/meta.js';
 import type { DaemonSet } from '../../../protocol/resources/daemonset.js';
 import type { IntOrString } from '../../../protocol/resources/fields.js';
 import type { Node } from '../../../protocol/resources/node.js';
@@ -203,4 +204,19 @@ export function scaled(value: IntOrString, total: number): number {
   if (typeof value === 'number') return value;
   const percent = Number.parseInt(value, 10);
   return Math.ceil((percent * total) / 100);
+}
+
+/**
+ * Pods the DaemonSet should adopt (Kubernetes' ClaimPods): in its namespace, matching its
+ * selector, without a controller and not being deleted, e.g. left by a DaemonSet deleted with
+ * `propagationPolicy: Orphan` and created again.
+ */
+export function podsToAdopt(ds: DaemonSet, candidates: readonly Pod[]): Pod[] {
+  return candidates.filter(
+    (p) =>
+      p.metadata.namespace === ds.metadata.namespace &&
+      !p.metadata.deletionTimestamp &&
+      !(p.metadata.ownerReferences ?? []).some((r) => r.controller === true) &&
+      labelSelectorMatches(ds.spec.selector, p.metadata.labels),
+  );
 }

@@ -140,6 +140,32 @@ describe('daemonset controller syncs', () => {
     await waitFor(async () => (await livePods()).length === 0);
   });
 
+  it('adopts a matching orphan instead of starting a second pod on its node', async () => {
+    await createNode('solo');
+    await cluster.client.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'left-behind', namespace: 'default', labels: { app: 'adopter' } },
+      spec: { nodeName: 'solo', containers: [{ name: 'agent', image: 'agent:1' }] },
+    } as unknown as Pod);
+    await startDaemonSets();
+    const ds = await cluster.client.create('daemonsets', daemonSet('adopter'));
+    const adopted = await waitFor(async () => {
+      const pod = await cluster.client.get<Pod>('pods', 'default', 'left-behind');
+      return pod.metadata.ownerReferences?.some((r) => r.uid === ds.metadata.uid && r.controller)
+        ? pod
+        : false;
+    });
+    expect(adopted.metadata.ownerReferences).toHaveLength(1);
+    // Its template hash is not the DaemonSet's: the rolling update replaces it with a new pod.
+    await makeReady();
+    const pods = await waitFor(async () => {
+      const p = await livePods();
+      return p.length === 1 && p[0]?.metadata.name !== 'left-behind' ? p : false;
+    });
+    expect(pods[0]?.spec.nodeName).toBe('solo');
+  });
+
   it('rolls a new template node by node, never more than maxUnavailable nodes short', async () => {
     for (const n of ['a', 'b', 'c', 'd']) await createNode(n);
     await startDaemonSets();

@@ -12,13 +12,14 @@ import type { Informer } from '../../../protocol/client/informer.js';
 import type { EventRecorder } from '../../../protocol/client/recorder.js';
 import type { Clock } from '../../../protocol/clock.js';
 import { isReason } from '../../../protocol/errors.js';
+import type { OwnerReference } from '../../../protocol/meta.js';
 import type { DaemonSet } from '../../../protocol/resources/daemonset.js';
 import type { Node } from '../../../protocol/resources/node.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { ControllerExpectations } from '../../kernel/expectations.js';
 import type { Logger } from '../../kernel/log.js';
 import { withDaemonTolerations } from './eligibility.js';
-import { planDaemonSet, REVISION_HASH_LABEL, templateHash } from './plan.js';
+import { planDaemonSet, podsToAdopt, REVISION_HASH_LABEL, templateHash } from './plan.js';
 import { calculateDaemonSetStatus } from './status.js';
 
 /** Event reason: a daemon pod was created. */
@@ -30,6 +31,8 @@ export const FAILED_CREATE = 'FailedCreate';
 
 /** Index of the pods informer: the uid of a pod's controller. */
 export const BY_CONTROLLER_UID = 'daemonset.byControllerUid';
+/** Index of the pods informer: the namespace of each pod without a controller. */
+export const ORPHANS_BY_NAMESPACE = 'daemonset.orphansByNamespace';
 
 /** What syncDaemonSet reads and writes through. */
 export interface DaemonSetSyncDeps {
@@ -58,6 +61,9 @@ export async function syncDaemonSet(deps: DaemonSetSyncDeps, key: string): Promi
     pods: deps.pods.byIndex(BY_CONTROLLER_UID, ds.metadata.uid as string),
     now: deps.clock.now(),
   });
+  // Adopted pods show up in the cache with the next event, which syncs this key again; planning
+  // now, without them, would put a second pod on their nodes.
+  if (await adoptOrphans(deps, ds)) return;
   // Until the cache shows our own creations and deletions, it would miscount: act only after.
   if (deps.expectations.satisfied(key)) {
     const plan = planDaemonSet(world());
@@ -72,6 +78,26 @@ export async function syncDaemonSet(deps: DaemonSetSyncDeps, key: string): Promi
   if (ds.spec.minReadySeconds > 0 && status.numberAvailable !== status.numberReady) {
     deps.requeueAfter(key, ds.spec.minReadySeconds * 1000);
   }
+}
+
+/** Takes controller ownership of matching orphans; returns how many it adopted. */
+async function adoptOrphans(deps: DaemonSetSyncDeps, ds: DaemonSet): Promise<number> {
+  const orphans = podsToAdopt(ds, deps.pods.byIndex(ORPHANS_BY_NAMESPACE, ds.metadata.namespace ?? ''));
+  let adopted = 0;
+  for (const orphan of orphans) {
+    const { namespace = '', name = '' } = orphan.metadata;
+    try {
+      // Re-read: the cache may be stale, and someone else may have claimed it meanwhile.
+      const live = await deps.client.get<Pod>('pods', namespace, name);
+      if (live.metadata.uid !== orphan.metadata.uid || podsToAdopt(ds, [live]).length === 0) continue;
+      const refs = [...(live.metadata.ownerReferences ?? []), controllerRef(ds)];
+      await deps.client.update('pods', { ...live, metadata: { ...live.metadata, ownerReferences: refs } });
+      adopted++;
+    } catch (err) {
+      if (!isReason(err, 'NotFound')) throw err;
+    }
+  }
+  return adopted;
 }
 
 async function createPods(deps: DaemonSetSyncDeps, key: string, ds: DaemonSet, nodes: readonly string[]) {
@@ -118,7 +144,7 @@ async function deletePods(deps: DaemonSetSyncDeps, key: string, ds: DaemonSet, p
 
 /** The daemon pod of `ds` for `node`: its template, the revision hash, nodeName, owner and tolerations. */
 export function podForNode(ds: DaemonSet, node: string): Pod {
-  const { name = '', namespace, uid = '' } = ds.metadata;
+  const { name = '', namespace } = ds.metadata;
   const template = ds.spec.template;
   return {
     apiVersion: 'v1',
@@ -128,9 +154,7 @@ export function podForNode(ds: DaemonSet, node: string): Pod {
       namespace,
       labels: { ...template.metadata.labels, [REVISION_HASH_LABEL]: templateHash(template) },
       ...(template.metadata.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-      ownerReferences: [
-        { apiVersion: 'apps/v1', kind: 'DaemonSet', name, uid, controller: true, blockOwnerDeletion: true },
-      ],
+      ownerReferences: [controllerRef(ds)],
     },
     spec: {
       ...structuredClone(template.spec),
@@ -138,6 +162,12 @@ export function podForNode(ds: DaemonSet, node: string): Pod {
       tolerations: withDaemonTolerations(template.spec.tolerations ?? []),
     },
   } as Pod;
+}
+
+/** The controller reference of the pods of `ds` (blocking its foreground deletion). */
+function controllerRef(ds: DaemonSet): OwnerReference {
+  const { name = '', uid = '' } = ds.metadata;
+  return { apiVersion: 'apps/v1', kind: 'DaemonSet', name, uid, controller: true, blockOwnerDeletion: true };
 }
 
 /** The `namespace/name` of the DaemonSet controlling `pod`, if one does. */
@@ -151,4 +181,9 @@ export function daemonSetKeyOfPod(pod: Pod): string | undefined {
 export function controllerUidOf(pod: Pod): string[] {
   const ref = (pod.metadata.ownerReferences ?? []).find((r) => r.controller === true);
   return ref ? [ref.uid] : [];
+}
+
+/** The namespace of a pod without a controller, for the ORPHANS_BY_NAMESPACE index. */
+export function orphanNamespaceOf(pod: Pod): string[] {
+  return controllerUidOf(pod).length === 0 ? [pod.metadata.namespace ?? ''] : [];
 }
