@@ -268,10 +268,13 @@ describe('planDaemonSet', () => {
     expect(planDaemonSet(world(surge, nodes, [...old, ready]))).toEqual({ create: ['b'], delete: [old[0]] });
   });
 
-  it('OnDelete leaves old pods alone', () => {
+  it('OnDelete leaves old pods alone, and still keeps one pod per node', () => {
     const onDelete = makeDs({ updateStrategy: { type: 'OnDelete' } });
     const nodes = [node('a').obj()];
     expect(planDaemonSet(world(onDelete, nodes, [pod('a', 'old')]))).toEqual({ create: [], delete: [] });
+    const first = pod('a', 'old');
+    const second = pod('a', templateHash(onDelete.spec.template));
+    expect(planDaemonSet(world(onDelete, nodes, [first, second]))).toEqual({ create: [], delete: [second] });
   });
 
   it('after the plan, exactly one pod runs per eligible node and none elsewhere (property)', () => {
@@ -287,69 +290,81 @@ describe('planDaemonSet', () => {
         maxLength: 3,
       }),
     });
+    const strategyArb = fc.oneof(
+      fc.integer({ min: 1, max: 3 }).map((maxUnavailable) => ({
+        type: 'RollingUpdate',
+        rollingUpdate: { maxUnavailable },
+      })),
+      fc.integer({ min: 1, max: 3 }).map((maxSurge) => ({
+        type: 'RollingUpdate',
+        rollingUpdate: { maxUnavailable: 0, maxSurge },
+      })),
+      fc.constant({ type: 'OnDelete' }),
+    );
     fc.assert(
-      fc.property(
-        fc.array(nodeArb, { maxLength: 8 }),
-        fc.integer({ min: 1, max: 3 }),
-        (drawn, maxUnavailable) => {
-          const d = makeDs(
-            { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable } } },
-            { nodeSelector: { daemon: 'yes' } },
-          );
-          const h = templateHash(d.spec.template);
-          const nodes: Node[] = [];
-          const pods: Pod[] = [];
-          drawn.forEach((n, i) => {
-            const b = node(`n${i}`);
-            if (n.selected) b.labels({ daemon: 'yes' });
-            if (n.taint) b.taint('x', n.taint);
-            nodes.push(b.obj());
-            for (const p of n.pods) {
-              pods.push(
-                pod(`n${i}`, p.old ? 'old' : h, { ready: p.ready, ...(p.failed ? { phase: 'Failed' } : {}) }),
-              );
-            }
-          });
-          // Apply the plan, then keep planning (as the syncs would) until it has nothing to do, with
-          // every new pod becoming ready; a few rounds always suffice.
-          let current = pods;
-          let counter = 0;
-          for (let round = 0; round < 20; round++) {
-            const plan = planDaemonSet(world(d, nodes, current));
-            if (plan.create.length === 0 && plan.delete.length === 0) break;
-            current = current.filter((p) => !plan.delete.includes(p));
-            for (const n of plan.create) {
-              counter++;
-              current.push({
-                ...pod(n, h),
-                metadata: { ...pod(n, h).metadata, name: `new${counter}` },
-              } as Pod);
-            }
+      fc.property(fc.array(nodeArb, { maxLength: 8 }), strategyArb, (drawn, updateStrategy) => {
+        const d = makeDs({ updateStrategy }, { nodeSelector: { daemon: 'yes' } });
+        const onDelete = updateStrategy.type === 'OnDelete';
+        const h = templateHash(d.spec.template);
+        const nodes: Node[] = [];
+        const pods: Pod[] = [];
+        drawn.forEach((n, i) => {
+          const b = node(`n${i}`);
+          if (n.selected) b.labels({ daemon: 'yes' });
+          if (n.taint) b.taint('x', n.taint);
+          nodes.push(b.obj());
+          for (const p of n.pods) {
+            pods.push(
+              pod(`n${i}`, p.old ? 'old' : h, { ready: p.ready, ...(p.failed ? { phase: 'Failed' } : {}) }),
+            );
           }
-          expect(planDaemonSet(world(d, nodes, current))).toEqual({ create: [], delete: [] });
-          // A new pod that never becomes ready holds the rollout (that is what maxUnavailable is for).
-          const stuck = drawn.some(
-            (n) =>
-              n.selected &&
-              n.taint !== 'NoSchedule' &&
-              n.taint !== 'NoExecute' &&
-              n.pods.some((p) => !p.old && !p.ready && !p.failed),
-          );
-          drawn.forEach((n, i) => {
-            const on = current.filter((p) => p.spec.nodeName === `n${i}`);
-            const eligible = n.selected && n.taint !== 'NoSchedule' && n.taint !== 'NoExecute';
-            if (eligible) {
-              expect(on).toHaveLength(1);
-              if (!stuck) expect(on[0]?.metadata.labels?.[REVISION_HASH_LABEL]).toBe(h);
-            } else if (!n.selected || n.taint === 'NoExecute') {
-              expect(on).toHaveLength(0);
-            } else {
-              // NoSchedule after the fact: at most the pods that were there keep running.
-              expect(on.length).toBeLessThanOrEqual(1);
-            }
-          });
-        },
-      ),
+        });
+        // Apply the plan, then keep planning (as the syncs would) until it has nothing to do, with
+        // every new pod becoming ready; a few rounds always suffice.
+        let current = pods;
+        let counter = 0;
+        for (let round = 0; round < 60; round++) {
+          const plan = planDaemonSet(world(d, nodes, current));
+          if (plan.create.length === 0 && plan.delete.length === 0) break;
+          current = current.filter((p) => !plan.delete.includes(p));
+          for (const n of plan.create) {
+            counter++;
+            current.push({
+              ...pod(n, h),
+              metadata: { ...pod(n, h).metadata, name: `new${counter}` },
+            } as Pod);
+          }
+        }
+        expect(planDaemonSet(world(d, nodes, current))).toEqual({ create: [], delete: [] });
+        // A new pod that never becomes ready holds the rollout (that is what maxUnavailable is for).
+        const stuck = drawn.some(
+          (n) =>
+            n.selected &&
+            n.taint !== 'NoSchedule' &&
+            n.taint !== 'NoExecute' &&
+            n.pods.some((p) => !p.old && !p.ready && !p.failed),
+        );
+        drawn.forEach((n, i) => {
+          const on = current.filter((p) => p.spec.nodeName === `n${i}`);
+          const eligible = n.selected && n.taint !== 'NoSchedule' && n.taint !== 'NoExecute';
+          const surging =
+            updateStrategy.type === 'RollingUpdate' && 'maxSurge' in updateStrategy.rollingUpdate;
+          const nodeStuck = n.pods.some((p) => !p.old && !p.ready && !p.failed);
+          if (eligible && surging && nodeStuck) {
+            // A surge keeps the serving old pod beside a new one that never becomes ready.
+            expect(on.length).toBeGreaterThanOrEqual(1);
+            expect(on.length).toBeLessThanOrEqual(2);
+          } else if (eligible) {
+            expect(on).toHaveLength(1);
+            if (!stuck && !onDelete) expect(on[0]?.metadata.labels?.[REVISION_HASH_LABEL]).toBe(h);
+          } else if (!n.selected || n.taint === 'NoExecute') {
+            expect(on).toHaveLength(0);
+          } else {
+            // NoSchedule after the fact: at most the pods that were there keep running.
+            expect(on.length).toBeLessThanOrEqual(1);
+          }
+        });
+      }),
     );
   });
 

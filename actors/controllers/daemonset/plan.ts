@@ -132,17 +132,25 @@ export function planDaemonSet(world: DaemonSetWorld): DaemonSetPlan {
   const update = rollingUpdate(world, surviving, hash, nodes.filter((n) => n.verdict.shouldRun).length);
   for (const name of update.create) create.push(name);
   for (const pod of update.delete) if (!del.includes(pod)) del.push(pod);
-  // Several pods on one node (a race, an update by hand): the oldest stays, unless the update
-  // decided otherwise above.
+  // Several pods on one node (a race, an update by hand): the oldest stays. During a surge an old
+  // and a new pod coexist on purpose: then one of each stays.
+  const surge = surgeEnabled(world.ds);
   for (const n of surviving) {
     const kept = n.pods.filter((p) => !del.includes(p));
-    const newest = kept.filter((p) => p.metadata.labels?.[REVISION_HASH_LABEL] === hash);
+    if (!surge) {
+      del.push(...kept.slice(1));
+      continue;
+    }
+    const fresh = kept.filter((p) => p.metadata.labels?.[REVISION_HASH_LABEL] === hash);
     const old = kept.filter((p) => p.metadata.labels?.[REVISION_HASH_LABEL] !== hash);
-    // During a surge an old and a new pod coexist on purpose; beyond that, one pod per node.
-    if (newest.length > 1) del.push(...newest.slice(1));
-    if (old.length > 1) del.push(...old.slice(1));
+    del.push(...fresh.slice(1), ...old.slice(1));
   }
   return { create, delete: del };
+}
+
+function surgeEnabled(ds: DaemonSet): boolean {
+  const strategy = ds.spec.updateStrategy;
+  return strategy.type === 'RollingUpdate' && scaled(strategy.rollingUpdate.maxSurge, 1) > 0;
 }
 
 /** The rolling update's share of the plan over nodes that keep a running daemon pod. */
@@ -177,7 +185,9 @@ function rollingUpdate(
     if (fresh.length > 0) {
       // A surge in progress: the old pod goes once the new one is available. Without surge an old
       // and a new pod on one node is a leftover (a race, a strategy change): the old one goes.
-      if (maxSurge === 0 || fresh.some(available)) del.push(...old);
+      // An old pod that is not available is lost nothing by going (Kubernetes keeps it; a
+      // new pod that never becomes ready would then pin two pods on the node for good).
+      if (maxSurge === 0 || fresh.some(available) || !old.some(available)) del.push(...old);
       else surging++;
       if (!fresh.some(available)) unavailable++;
       continue;
