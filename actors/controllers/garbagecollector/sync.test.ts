@@ -6,6 +6,7 @@ import { systemClock } from '../../../protocol/clock.js';
 import { isReason } from '../../../protocol/errors.js';
 import type { OwnerReference } from '../../../protocol/meta.js';
 import type { ConfigMap } from '../../../protocol/resources/configmap.js';
+import type { AnyObject } from '../../../protocol/resources/registry.js';
 import { type InProcessCluster, startInProcessCluster } from '../../apiserver/testing/cluster.js';
 import { type RunningControllers, startControllers } from '../../kernel/controllers.js';
 import { silentLogger } from '../../kernel/log.js';
@@ -13,6 +14,7 @@ import { SharedInformers } from '../../kernel/shared-informers.js';
 import { waitFor } from '../../kernel/testing/wait-for.js';
 import { garbageCollectorController } from './controller.js';
 import { FOREGROUND_FINALIZER } from './plan.js';
+import { BY_OWNER_UID, BY_UID, type GraphCache, graphKey, syncGarbage } from './sync.js';
 
 let cluster: InProcessCluster;
 let running: RunningControllers | undefined;
@@ -168,5 +170,51 @@ describe('garbage collector syncs', () => {
     await waitFor(gone('top'));
     expect(await read('mid')).toBeUndefined();
     expect(await read('leaf')).toBeUndefined();
+  });
+});
+
+/** A cache frozen with `objects`, as a lagging informer would hold them. */
+function frozenCache(objects: AnyObject[]): GraphCache {
+  const key = (o: AnyObject) => `${o.metadata.namespace}/${o.metadata.name}`;
+  return {
+    getByKey: (k) => objects.find((o) => key(o) === k),
+    byIndex: (index, value) =>
+      objects.filter((o) =>
+        index === BY_UID
+          ? o.metadata.uid === value
+          : index === BY_OWNER_UID && (o.metadata.ownerReferences ?? []).some((r) => r.uid === value),
+      ),
+  };
+}
+
+describe('garbage collector sync on a stale cache', () => {
+  it('decides on the live object: a dependent already orphaned is not deleted for its old owner', async () => {
+    const owner = await create(configMap('was-owner'));
+    const live = await create(configMap('freed'));
+    await cluster.client.delete('configmaps', 'default', 'was-owner');
+    // The cache still shows the reference the Orphan deletion already removed.
+    const stale = { ...live, metadata: { ...live.metadata, ownerReferences: [refTo(owner)] } } as AnyObject;
+    const deps = {
+      client: cluster.client,
+      informers: new Map([['configmaps', frozenCache([stale])]]),
+      log: silentLogger(),
+      enqueue: () => undefined,
+    };
+    await syncGarbage(deps, graphKey('configmaps', stale));
+    expect(await read('freed')).toBeDefined();
+  });
+
+  it('deletes when the live object agrees its owner is gone', async () => {
+    const owner = await create(configMap('dead-owner'));
+    const child = await create(configMap('doomed', [refTo(owner)]));
+    await cluster.client.delete('configmaps', 'default', 'dead-owner');
+    const deps = {
+      client: cluster.client,
+      informers: new Map([['configmaps', frozenCache([child as AnyObject])]]),
+      log: silentLogger(),
+      enqueue: () => undefined,
+    };
+    await syncGarbage(deps, graphKey('configmaps', child as AnyObject));
+    expect(await read('doomed')).toBeUndefined();
   });
 });

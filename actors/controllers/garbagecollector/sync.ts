@@ -12,7 +12,6 @@
  * so "the dependents of X" is one index lookup per resource.
  */
 import type { ApiClient } from '../../../protocol/client/api-client.js';
-import type { Informer } from '../../../protocol/client/informer.js';
 import { objectKeyOf } from '../../../protocol/client/informer.js';
 import { isReason } from '../../../protocol/errors.js';
 import type { OwnerReference } from '../../../protocol/meta.js';
@@ -20,6 +19,7 @@ import { type AnyObject, resourceByKind, resourceByPlural } from '../../../proto
 import type { Logger } from '../../kernel/log.js';
 import {
   type ClassifiedOwner,
+  type DependentPlan,
   deletionMode,
   FOREGROUND_FINALIZER,
   liveOwnerState,
@@ -35,11 +35,17 @@ export const BY_UID = 'gcByUid';
 /** Index of every collector informer: the uids of an object's owners. */
 export const BY_OWNER_UID = 'gcByOwnerUid';
 
+/** What the collector reads of one resource's informer (an Informer is one). */
+export interface GraphCache {
+  getByKey(key: string): Readonly<AnyObject> | undefined;
+  byIndex(index: string, value: string): Readonly<AnyObject>[];
+}
+
 /** What the sync reads and writes through. */
 export interface GarbageCollectorDeps {
   readonly client: ApiClient;
   /** One informer per resource the collector watches, by plural. */
-  readonly informers: ReadonlyMap<string, Informer<AnyObject>>;
+  readonly informers: ReadonlyMap<string, GraphCache>;
   readonly log: Logger;
   /** Queues another object's key (a dependent to sync). */
   readonly enqueue: (key: string) => void;
@@ -58,7 +64,7 @@ export function parseGraphKey(key: string): { plural: string; objectKey: string 
 
 /** Every cached object (any resource) whose ownerReferences name `uid`, with its key. */
 export function dependentsOf(
-  informers: ReadonlyMap<string, Informer<AnyObject>>,
+  informers: ReadonlyMap<string, GraphCache>,
   uid: string,
 ): { key: string; obj: AnyObject }[] {
   const found: { key: string; obj: AnyObject }[] = [];
@@ -70,7 +76,7 @@ export function dependentsOf(
 
 /** The cached object with `uid`, whatever its resource, with its key. */
 export function objectByUid(
-  informers: ReadonlyMap<string, Informer<AnyObject>>,
+  informers: ReadonlyMap<string, GraphCache>,
   uid: string,
 ): { key: string; obj: AnyObject } | undefined {
   for (const [plural, informer] of informers) {
@@ -96,13 +102,15 @@ export async function syncGarbage(deps: GarbageCollectorDeps, key: string): Prom
 }
 
 /** attemptToDeleteItem: deletes `obj` when no owner of it is left, or trims its references. */
-async function attemptToDelete(deps: GarbageCollectorDeps, plural: string, obj: AnyObject): Promise<void> {
-  const owners: ClassifiedOwner[] = [];
-  for (const ref of obj.metadata.ownerReferences ?? []) {
-    owners.push({ ref, state: await classifyOwner(deps, obj, ref) });
-  }
+async function attemptToDelete(deps: GarbageCollectorDeps, plural: string, cached: AnyObject): Promise<void> {
+  if ((await planFor(deps, cached)).action === 'keep') return;
+  // About to write: decide again on the live object. The cache may hold a version whose owners
+  // have changed since (an Orphan deletion strips the reference, then the owner's DELETED event can
+  // arrive before the dependent's update, as the two resources are watched apart).
+  const obj = await getLive(deps, plural, cached);
+  if (!obj) return;
+  const plan = await planFor(deps, obj);
   const uid = obj.metadata.uid as string;
-  const plan = planDependent(obj, owners, dependentsOf(deps.informers, uid).length > 0);
   const { namespace = '', name = '' } = obj.metadata;
   switch (plan.action) {
     case 'keep':
@@ -131,6 +139,31 @@ async function attemptToDelete(deps: GarbageCollectorDeps, plural: string, obj: 
       } catch (err) {
         if (!isReason(err, 'NotFound') && !isReason(err, 'Conflict')) throw err;
       }
+  }
+}
+
+/** Classifies the owners of `obj` and plans what to do with it. */
+async function planFor(deps: GarbageCollectorDeps, obj: AnyObject): Promise<DependentPlan> {
+  const owners: ClassifiedOwner[] = [];
+  for (const ref of obj.metadata.ownerReferences ?? []) {
+    owners.push({ ref, state: await classifyOwner(deps, obj, ref) });
+  }
+  return planDependent(obj, owners, dependentsOf(deps.informers, obj.metadata.uid as string).length > 0);
+}
+
+/** The live version of `obj`, or undefined when it is gone or was replaced under the same name. */
+async function getLive(
+  deps: GarbageCollectorDeps,
+  plural: string,
+  obj: AnyObject,
+): Promise<AnyObject | undefined> {
+  const { namespace = '', name = '' } = obj.metadata;
+  try {
+    const live = await deps.client.get<AnyObject>(plural, namespace, name);
+    return live.metadata.uid === obj.metadata.uid ? live : undefined;
+  } catch (err) {
+    if (isReason(err, 'NotFound')) return undefined;
+    throw err;
   }
 }
 
@@ -218,15 +251,8 @@ async function updateLive(
   obj: AnyObject,
   edit: (live: AnyObject) => AnyObject | undefined,
 ): Promise<void> {
-  const { namespace = '', name = '' } = obj.metadata;
-  let live: AnyObject;
-  try {
-    live = await deps.client.get<AnyObject>(plural, namespace, name);
-  } catch (err) {
-    if (isReason(err, 'NotFound')) return;
-    throw err;
-  }
-  if (live.metadata.uid !== obj.metadata.uid) return;
+  const live = await getLive(deps, plural, obj);
+  if (!live) return;
   const next = edit(structuredClone(live));
   if (!next) return;
   try {
