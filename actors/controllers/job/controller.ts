@@ -10,8 +10,15 @@ import type { Job } from '../../../protocol/resources/job.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { ControllerDefinition } from '../../kernel/controllers.js';
 import { ControllerExpectations } from '../../kernel/expectations.js';
-import { DEFAULT_JOB_TIMING } from './plan.js';
-import { BY_CONTROLLER_UID, controllerUidOf, jobKeyOfPod, syncJob } from './sync.js';
+import { DEFAULT_JOB_TIMING, podsToAdopt } from './plan.js';
+import {
+  BY_CONTROLLER_UID,
+  controllerUidOf,
+  jobKeyOfPod,
+  ORPHANS_BY_NAMESPACE,
+  orphanNamespaceOf,
+  syncJob,
+} from './sync.js';
 
 /** Timings of the Job controller. */
 export interface JobControllerSettings {
@@ -32,7 +39,10 @@ export function jobController(settings: JobControllerSettings = {}): ControllerD
     workers: settings.workers ?? 2,
     wire(ctx, queue) {
       const jobs = ctx.informers.informer<Job>('jobs');
-      const pods = ctx.informers.informer<Pod>('pods', { [BY_CONTROLLER_UID]: controllerUidOf });
+      const pods = ctx.informers.informer<Pod>('pods', {
+        [BY_CONTROLLER_UID]: controllerUidOf,
+        [ORPHANS_BY_NAMESPACE]: orphanNamespaceOf,
+      });
       const expectations = new ControllerExpectations({
         clock: ctx.clock,
         log: ctx.log,
@@ -43,16 +53,23 @@ export function jobController(settings: JobControllerSettings = {}): ControllerD
         update: (_, job) => queue.add(objectKeyOf(job)),
         delete: (job) => expectations.delete(objectKeyOf(job)),
       });
+      // An orphan that a Job's selector matches is that Job's to adopt.
+      const adopters = (pod: Pod) => {
+        if (orphanNamespaceOf(pod).length === 0) return;
+        for (const job of jobs.list()) {
+          if (podsToAdopt(job, [pod]).length > 0) queue.add(objectKeyOf(job));
+        }
+      };
       pods.on({
         add: (pod) => {
           const key = jobKeyOfPod(pod);
-          if (!key) return;
+          if (!key) return adopters(pod);
           if (!pod.metadata.deletionTimestamp) expectations.creationObserved(key);
           queue.add(key);
         },
         update: (old, pod) => {
           const key = jobKeyOfPod(pod);
-          if (!key) return;
+          if (!key) return adopters(pod);
           // Kubernetes counts a deletion as observed once the pod is terminating.
           if (pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) {
             expectations.deletionObserved(key, pod.metadata.uid as string);

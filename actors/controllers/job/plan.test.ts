@@ -5,6 +5,7 @@ import type { Pod } from '../../../protocol/resources/pod.js';
 import {
   countPods,
   planJob,
+  podsToAdopt,
   REASON_BACKOFF_LIMIT_EXCEEDED,
   REASON_DEADLINE_EXCEEDED,
   wantedActive,
@@ -218,6 +219,37 @@ describe('planJob', () => {
         },
       ),
     );
+  });
+});
+
+describe('podsToAdopt', () => {
+  const job = makeJob({
+    manualSelector: true,
+    selector: { matchLabels: { app: 'j' } },
+    template: {
+      metadata: { labels: { app: 'j' } },
+      spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] },
+    },
+  });
+  const labelled = (labels: Record<string, string>, extra: Record<string, unknown> = {}) => {
+    const p = makePod('Running');
+    return { ...p, metadata: { ...p.metadata, labels, ...extra } } as Pod;
+  };
+  it.each([
+    ['a matching orphan', labelled({ app: 'j' }), 1],
+    ['labels that do not match', labelled({ app: 'x' }), 0],
+    ['another namespace', labelled({ app: 'j' }, { namespace: 'other' }), 0],
+    ['being deleted', labelled({ app: 'j' }, { deletionTimestamp: '2026-01-01T00:00:00Z' }), 0],
+    [
+      'with a controller',
+      labelled(
+        { app: 'j' },
+        { ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'x', controller: true }] },
+      ),
+      0,
+    ],
+  ] as const)('%s', (_, pod, adopted) => {
+    expect(podsToAdopt(job, [pod])).toHaveLength(adopted);
   });
 });
 

@@ -8,6 +8,7 @@
  *
  * A finished Job keeps no pod running.
  */
+import { labelSelectorMatches } from '../../../protocol/meta.js';
 import type { Job } from '../../../protocol/resources/job.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 
@@ -220,5 +221,22 @@ export function rankForDeletion(active: readonly Pod[]): Pod[] {
     (a, b) =>
       rank(a) - rank(b) ||
       (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+  );
+}
+
+/**
+ * Pods the Job should adopt (Kubernetes' ClaimPods): in its namespace, matching its selector,
+ * without a controller and not being deleted. With the generated selector that is only a pod of
+ * this very Job whose reference was removed; with `manualSelector`, any pod the user aimed at it.
+ */
+export function podsToAdopt(job: Job, candidates: readonly Pod[]): Pod[] {
+  const selector = job.spec.selector;
+  if (!selector) return [];
+  return candidates.filter(
+    (p) =>
+      p.metadata.namespace === job.metadata.namespace &&
+      !p.metadata.deletionTimestamp &&
+      !(p.metadata.ownerReferences ?? []).some((r) => r.controller === true) &&
+      labelSelectorMatches(selector, p.metadata.labels),
   );
 }

@@ -110,6 +110,24 @@ describe('job controller syncs', () => {
     expect(reasons).toContain(SUCCESSFUL_CREATE);
   });
 
+  it('adopts its own pod whose owner reference was removed, instead of starting another', async () => {
+    await startJobs();
+    const created = await cluster.client.create('jobs', job('adopter', {}));
+    const [pod] = await waitFor(async () => {
+      const p = await podsOf(created);
+      return p.length === 1 ? p : false;
+    });
+    const live = await cluster.client.get<Pod>('pods', 'default', pod?.metadata.name as string);
+    await cluster.client.update('pods', { ...live, metadata: { ...live.metadata, ownerReferences: [] } });
+    await waitFor(async () => (await podsOf(created)).length === 1);
+    const all = (await cluster.client.list<Pod>('pods', { namespace: 'default' })).items;
+    expect(all).toHaveLength(1);
+    expect(all[0]?.metadata.ownerReferences?.[0]).toMatchObject({
+      uid: created.metadata.uid,
+      controller: true,
+    });
+  });
+
   it('fails a Job whose pods fail more than backoffLimit times (Never), and stops the rest', async () => {
     await startJobs();
     const created = await cluster.client.create(

@@ -12,7 +12,7 @@ import { JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL, type Job } from '../../../pro
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { ControllerExpectations } from '../../kernel/expectations.js';
 import type { Logger } from '../../kernel/log.js';
-import { type JobFinish, type JobTiming, planJob } from './plan.js';
+import { type JobFinish, type JobTiming, planJob, podsToAdopt } from './plan.js';
 import { calculateJobStatus } from './status.js';
 
 /** Event reason: a pod was created for the Job. */
@@ -26,6 +26,8 @@ export const COMPLETED = 'Completed';
 
 /** Index of the pods informer: the uid of a pod's controller. */
 export const BY_CONTROLLER_UID = 'job.byControllerUid';
+/** Index of the pods informer: the namespace of each pod without a controller. */
+export const ORPHANS_BY_NAMESPACE = 'job.orphansByNamespace';
 
 /** What syncJob reads and writes through. */
 export interface JobSyncDeps {
@@ -52,6 +54,9 @@ export async function syncJob(deps: JobSyncDeps, key: string): Promise<void> {
   // Being deleted (Foreground or Orphan): its pods are the garbage collector's now; creating more
   // would race the collector and could block a foreground deletion for good.
   if (job.metadata.deletionTimestamp) return;
+  // Adopted pods reach the cache with their update event, which syncs this key again; counting
+  // now, without them, would start pods the Job already has.
+  if (await adoptOrphans(deps, job)) return;
   // Until the cache shows our last creations and deletions, it would undercount: wait for them.
   if (!deps.expectations.satisfied(key)) return;
   const pods = deps.pods.byIndex(BY_CONTROLLER_UID, job.metadata.uid as string);
@@ -67,6 +72,26 @@ export async function syncJob(deps: JobSyncDeps, key: string): Promise<void> {
   }
   if (plan.finish) recordFinish(deps, job, plan.finish);
   if (plan.requeueAfterMs !== undefined) deps.requeueAfter(key, plan.requeueAfterMs);
+}
+
+/** Takes controller ownership of matching orphans; returns how many it adopted. */
+async function adoptOrphans(deps: JobSyncDeps, job: Job): Promise<number> {
+  const orphans = podsToAdopt(job, deps.pods.byIndex(ORPHANS_BY_NAMESPACE, job.metadata.namespace ?? ''));
+  let adopted = 0;
+  for (const orphan of orphans) {
+    const { namespace = '', name = '' } = orphan.metadata;
+    try {
+      // Re-read: the cache may be stale, and someone else may have claimed it meanwhile.
+      const live = await deps.client.get<Pod>('pods', namespace, name);
+      if (live.metadata.uid !== orphan.metadata.uid || podsToAdopt(job, [live]).length === 0) continue;
+      const refs = [...(live.metadata.ownerReferences ?? []), controllerRef(job)];
+      await deps.client.update('pods', { ...live, metadata: { ...live.metadata, ownerReferences: refs } });
+      adopted++;
+    } catch (err) {
+      if (!isReason(err, 'NotFound')) throw err;
+    }
+  }
+  return adopted;
 }
 
 async function createPods(deps: JobSyncDeps, key: string, job: Job, count: number): Promise<void> {
@@ -126,14 +151,6 @@ export function podForJob(job: Job): Pod {
           'job-name': name,
         }),
   };
-  const owner: OwnerReference = {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    name,
-    uid,
-    controller: true,
-    blockOwnerDeletion: true,
-  };
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -142,10 +159,16 @@ export function podForJob(job: Job): Pod {
       namespace,
       labels,
       ...(template.metadata.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-      ownerReferences: [owner],
+      ownerReferences: [controllerRef(job)],
     },
     spec: structuredClone(template.spec),
   } as Pod;
+}
+
+/** The controller reference of the pods of `job` (blocking its foreground deletion). */
+function controllerRef(job: Job): OwnerReference {
+  const { name = '', uid = '' } = job.metadata;
+  return { apiVersion: 'batch/v1', kind: 'Job', name, uid, controller: true, blockOwnerDeletion: true };
 }
 
 /** The `namespace/name` of the Job controlling `pod`, if a Job does. */
@@ -159,4 +182,9 @@ export function jobKeyOfPod(pod: Pod): string | undefined {
 export function controllerUidOf(pod: Pod): string[] {
   const ref = (pod.metadata.ownerReferences ?? []).find((r) => r.controller === true);
   return ref ? [ref.uid] : [];
+}
+
+/** The namespace of a pod without a controller, for the ORPHANS_BY_NAMESPACE index. */
+export function orphanNamespaceOf(pod: Pod): string[] {
+  return controllerUidOf(pod).length === 0 ? [pod.metadata.namespace ?? ''] : [];
 }
