@@ -58,7 +58,14 @@ describe('controller manager', () => {
       .catch((err: unknown) => isReason(err, 'NotFound'));
 
   it('registers every controller, each once', () => {
-    expect(controllerRegistry().map((d) => d.name)).toEqual(['nodelifecycle', 'namespace', 'endpoints']);
+    expect(controllerRegistry().map((d) => d.name)).toEqual([
+      'nodelifecycle',
+      'namespace',
+      'endpoints',
+      'garbagecollector',
+      'job',
+      'daemonset',
+    ]);
   });
 
   it('runs the controllers on the leader only, and on the other replica once the leader stops', async () => {

@@ -3,7 +3,10 @@
  * Each controller's settings arrive under its name, so tests and flags shorten its timings.
  */
 import type { ControllerDefinition } from '../../kernel/controllers.js';
+import { type DaemonSetControllerSettings, daemonSetController } from '../daemonset/controller.js';
 import { type EndpointsSettings, endpointsController } from '../endpoints/controller.js';
+import { type GarbageCollectorSettings, garbageCollectorController } from '../garbagecollector/controller.js';
+import { type JobControllerSettings, jobController } from '../job/controller.js';
 import { type NamespaceSettings, namespaceController } from '../namespace/controller.js';
 import { type NodeLifecycleSettings, nodeLifecycleController } from '../nodelifecycle/controller.js';
 
@@ -12,6 +15,9 @@ export interface ControllerSettings {
   readonly nodelifecycle?: NodeLifecycleSettings;
   readonly namespace?: NamespaceSettings;
   readonly endpoints?: EndpointsSettings;
+  readonly garbagecollector?: GarbageCollectorSettings;
+  readonly job?: JobControllerSettings;
+  readonly daemonset?: DaemonSetControllerSettings;
 }
 
 /** Every controller the manager runs, with its settings. */
@@ -20,5 +26,8 @@ export function controllerRegistry(settings: ControllerSettings = {}): readonly 
     nodeLifecycleController(settings.nodelifecycle),
     namespaceController(settings.namespace),
     endpointsController(settings.endpoints),
+    garbageCollectorController(settings.garbagecollector),
+    jobController(settings.job),
+    daemonSetController(settings.daemonset),
   ];
 }
