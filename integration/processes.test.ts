@@ -4,13 +4,16 @@
  * scheduled end to end, SIGINT/SIGTERM stop cleanly (exit code 0), and a non-durable Redis is
  * refused when durability is required.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { NatsBus } from '../actors/kernel/bus/nats.js';
 import { silentLogger } from '../actors/kernel/log.js';
 import { waitFor } from '../actors/kernel/testing/wait-for.js';
+import { currentContext, mergeContext, readKubeconfig } from '../cli/config.js';
 import { ApiClient } from '../protocol/client/api-client.js';
 import { HttpTransport } from '../protocol/client/http.js';
 import { NatsTransport } from '../protocol/client/nats.js';
@@ -62,15 +65,25 @@ describeWithServices('skiff processes', skip, () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  it('skiff up runs a cluster with no infrastructure, writes the context, and stops on SIGINT', async () => {
+  it('skiff up runs a cluster with no infrastructure, writes the context (kubectl works with no flags), and stops on SIGINT', async () => {
     const dir = temp();
     const config = join(dir, 'config');
+    // The user's kubeconfig already has a context of theirs: it must come back untouched.
+    const kubeconfig = join(dir, 'kube', 'config');
+    mergeContext({ name: 'prod', server: 'https://prod.example:6443' }, kubeconfig);
     const up = await startSkiff(
       ['up', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--nodes', '0'],
-      { env: { SKIFF_CONFIG: config, NATS_URL: '', REDIS_URL: '' }, ready: /^API server: http/ },
+      {
+        env: { SKIFF_CONFIG: config, KUBECONFIG: kubeconfig, NATS_URL: '', REDIS_URL: '' },
+        ready: /^API server: http/,
+      },
     );
     const server = /(http:\/\/127\.0\.0\.1:\d+)/.exec(up.ready)?.[1] ?? '';
-    expect(readFileSync(config, 'utf8')).toContain(`server: ${server}`);
+    expect(currentContext(readKubeconfig(config))).toEqual({ name: 'skiff', server, namespace: 'default' });
+    const { stdout } = await promisify(execFile)('kubectl', ['get', 'namespaces', '-o', 'name'], {
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+    });
+    expect(stdout.split('\n')).toContain('namespace/kube-system');
     const client = new ApiClient(new HttpTransport({ url: server }));
     await client.create('nodes', node('n1'));
     await client.create('pods', pod('web'));
@@ -80,6 +93,9 @@ describeWithServices('skiff processes', skip, () => {
     process.kill(up.pid, 'SIGINT');
     expect(await up.exited).toEqual({ code: 0, signal: null });
     expect(up.output()).toContain('stopped');
+    const after = readKubeconfig(kubeconfig);
+    expect(after.contexts.map((c) => c.name)).toEqual(['prod']);
+    expect(after['current-context']).toBe('prod');
   });
 
   it('skiff up --nodes 1 runs a pod to Running on its kubelet, and deletes it', async () => {
@@ -96,7 +112,15 @@ describeWithServices('skiff processes', skip, () => {
         '--runtime',
         'process',
       ],
-      { env: { SKIFF_CONFIG: join(dir, 'config'), NATS_URL: '', REDIS_URL: '' }, ready: /^API server: http/ },
+      {
+        env: {
+          SKIFF_CONFIG: join(dir, 'config'),
+          KUBECONFIG: join(dir, 'kubeconfig'),
+          NATS_URL: '',
+          REDIS_URL: '',
+        },
+        ready: /^API server: http/,
+      },
     );
     const server = /(http:\/\/127\.0\.0\.1:\d+)/.exec(up.ready)?.[1] ?? '';
     const client = new ApiClient(new HttpTransport({ url: server }));

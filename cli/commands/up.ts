@@ -19,7 +19,7 @@ import {
   parseListen,
   shutdownSignal,
 } from '../component.js';
-import { configPath, useContext } from '../config.js';
+import { configPath, kubeconfigPath, mergeContext, removeContext } from '../config.js';
 import { openRuntime, RUNTIME_NAMES, type RuntimeName } from '../runtimes.js';
 
 /** `skiff up`: a whole local cluster in one process, in the foreground. */
@@ -53,8 +53,12 @@ export default class Up extends Command {
       default: '127.0.0.1:6443',
     }),
     context: Flags.string({
-      description: 'Name of the context written to the config file',
-      default: 'local',
+      description: 'Name of the context written to the config file and the kubeconfig',
+      default: 'skiff',
+    }),
+    'no-kubeconfig': Flags.boolean({
+      description: "Leave the user's kubeconfig ($KUBECONFIG, else ~/.kube/config) alone",
+      default: false,
     }),
     nodes: Flags.integer({ description: 'Nodes (kubelets) to start', default: 1, min: 0 }),
     runtime: Flags.string({
@@ -141,14 +145,24 @@ export default class Up extends Command {
       kubelets.push({ kubelet, runtime });
     }
 
-    useContext({ name: flags.context, server, namespace: 'default' });
+    const context = { name: flags.context, server, namespace: 'default' };
+    mergeContext(context);
+    // As kind does: the user's kubeconfig gains this context (and makes it current) while the
+    // cluster runs, and loses it again at the end, with their previous context current again.
+    const kubeconfig = flags['no-kubeconfig'] ? undefined : kubeconfigPath();
+    const previousContext = kubeconfig ? mergeContext(context, kubeconfig) : undefined;
     this.log(`Skiff is up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     this.log(`API server: ${server}   (context "${flags.context}" written to ${configPath()})`);
-    this.log(`Try: kubectl --server ${server} get namespaces`);
+    this.log(
+      kubeconfig
+        ? `kubectl uses it now (context "${flags.context}" merged into ${kubeconfig}): kubectl get pods`
+        : `Try: kubectl --server ${server} get namespaces`,
+    );
     this.log('Press Ctrl-C to stop.');
 
     await signalled;
     this.log('stopping...');
+    if (kubeconfig) removeContext(flags.context, previousContext, kubeconfig);
     for (const { kubelet, runtime } of kubelets) {
       await kubelet.stop();
       await runtime.close();
