@@ -134,8 +134,12 @@ class PodSampler {
     return this.informer.stop();
   }
 
-  /** Starts recording extremes from the pods as they are now. */
-  record(): void {
+  /**
+   * Starts recording extremes, once this watch's own cache shows `available` ready pods (it may
+   * lag behind the list the test just read; a lagging cache is not a controller's fault).
+   */
+  async record(available: number): Promise<void> {
+    await waitFor(() => this.counts().available === available, { timeoutMs: 10_000, intervalMs: 10 });
     this.minAvailable = Number.POSITIVE_INFINITY;
     this.maxPresent = 0;
     this.samples = 0;
@@ -244,7 +248,7 @@ function rolloutScenarios(backend: () => Promise<Backend>) {
       await client.create('deployments', web as unknown as Deployment);
       await waitRolledOut(client, 'web', 100);
 
-      sampler.record();
+      await sampler.record(100);
       await editDeployment(client, 'web', withImage('busybox:2'));
       const rolled = await waitRolledOut(client, 'web', 100);
       expect(rolled.spec.template.spec.containers[0]?.image).toBe('busybox:2');
@@ -258,7 +262,7 @@ function rolloutScenarios(backend: () => Promise<Backend>) {
         [2, 'busybox:2'],
       ]);
 
-      sampler.record();
+      await sampler.record(100);
       const undo = await rollbackDeployment(client, NS, 'web');
       expect(undo).toMatchObject({ action: 'rolled back', revision: 1 });
       const back = await waitRolledOut(client, 'web', 100);
@@ -276,6 +280,38 @@ function rolloutScenarios(backend: () => Promise<Backend>) {
     }
   }, 60_000);
 
+  it('an undo in the middle of a rollout stays within the same bounds', async () => {
+    const client = workload.client;
+    const sampler = new PodSampler(client, 'mid');
+    await sampler.start();
+    try {
+      const mid = makeDeployment('mid')
+        .replicas(100)
+        .rollingUpdate({ maxSurge: '10%', maxUnavailable: '10%' })
+        .image('busybox:1')
+        .input();
+      await client.create('deployments', mid as unknown as Deployment);
+      await waitRolledOut(client, 'mid', 100);
+      await sampler.record(100);
+      await editDeployment(client, 'mid', withImage('busybox:2'));
+      // Undo once about a third of the pods run the new template.
+      await waitFor(
+        async () => {
+          const d = await client.get<Deployment>('deployments', NS, 'mid');
+          expect(d.status?.updatedReplicas ?? 0).toBeGreaterThanOrEqual(30);
+        },
+        { timeoutMs: 30_000, intervalMs: 10 },
+      );
+      await rollbackDeployment(client, NS, 'mid');
+      const back = await waitRolledOut(client, 'mid', 100);
+      expect(back.spec.template.spec.containers[0]?.image).toBe('busybox:1');
+      expect(sampler.minAvailable).toBeGreaterThanOrEqual(90);
+      expect(sampler.maxPresent).toBeLessThanOrEqual(110);
+    } finally {
+      await sampler.stop();
+    }
+  }, 60_000);
+
   it('Recreate removes every old pod before the first new one exists', async () => {
     const client = workload.client;
     const sampler = new PodSampler(client, 'batch');
@@ -284,7 +320,7 @@ function rolloutScenarios(backend: () => Promise<Backend>) {
       const batch = makeDeployment('batch').replicas(10).recreate().image('busybox:1').input();
       await client.create('deployments', batch as unknown as Deployment);
       await waitRolledOut(client, 'batch', 10);
-      sampler.record();
+      await sampler.record(10);
       await editDeployment(client, 'batch', withImage('busybox:2'));
       const done = await waitRolledOut(client, 'batch', 10);
       expect(done.spec.template.spec.containers[0]?.image).toBe('busybox:2');

@@ -111,8 +111,19 @@ export async function rollbackDeployment(
       message: `skipped rollback (current template already matches revision ${target.revision})`,
     };
   }
-  // Update with the resourceVersion just read: a concurrent edit answers 409 instead of being lost.
-  await client.update('deployments', { ...d, spec: { ...d.spec, template: target.template } });
+  // As kubectl: a JSON patch replacing the whole template, so the controller's status writes in
+  // the meantime cannot make it fail with a conflict; the `test` of the uid makes sure it lands on
+  // the Deployment that was read, not on one deleted and created again under the same name.
+  await client.patch(
+    'deployments',
+    namespace,
+    name,
+    [
+      { op: 'test', path: '/metadata/uid', value: d.metadata.uid },
+      { op: 'replace', path: '/spec/template', value: target.template },
+    ],
+    'application/json-patch+json',
+  );
   return { action: 'rolled back', revision: target.revision, message: `deployment.apps/${name} rolled back` };
 }
 
