@@ -51,7 +51,7 @@ describe('calculateStatus', () => {
 
   it('sets ReplicaFailure on a failure, keeps it while failing, removes it on success', () => {
     const rs = makeReplicaSet('web').obj();
-    const failed = calculateStatus(rs, [], NOW, { reason: 'FailedCreate', message: 'quota' });
+    const failed = calculateStatus(rs, [], NOW, { failure: { reason: 'FailedCreate', message: 'quota' } });
     expect(failed.conditions).toEqual([
       expect.objectContaining({
         type: REPLICA_FAILURE,
@@ -62,9 +62,19 @@ describe('calculateStatus', () => {
     ]);
     const stillFailing = makeReplicaSet('web').withStatus(failed).obj();
     expect(
-      calculateStatus(stillFailing, [], NOW + 5000, { reason: 'FailedCreate', message: 'other' }).conditions,
+      calculateStatus(stillFailing, [], NOW + 5000, { failure: { reason: 'FailedCreate', message: 'other' } })
+        .conditions,
     ).toEqual(failed.conditions);
     expect(calculateStatus(stillFailing, [], NOW).conditions).toBeUndefined();
+  });
+});
+
+it('counts pods created but not yet in the cache as replicas, not as ready', () => {
+  const rs = makeReplicaSet('web').replicas(3).obj();
+  expect(calculateStatus(rs, [readyAt('a', 5)], NOW, { creating: 2 })).toMatchObject({
+    replicas: 3,
+    readyReplicas: 1,
+    availableReplicas: 1,
   });
 });
 

@@ -18,18 +18,32 @@ export interface ManageFailure {
   readonly message: string;
 }
 
+/** What the sync knows beyond the pods in its cache. */
+export interface StatusExtras {
+  /** What the last `manageReplicas` could not do. */
+  readonly failure?: ManageFailure | undefined;
+  /** Pods created but not yet seen in the cache (the expectations still wait for them). */
+  readonly creating?: number;
+}
+
 /**
  * The status of `rs` given the active pods it owns (after this sync's deletions), as of `now`:
  * counts of pods, fully labeled pods (every template label present), ready pods and available
  * pods (ready for `minReadySeconds`), the generation observed, and ReplicaFailure while creating
  * or deleting fails.
+ *
+ * `replicas` also counts pods created and not yet in the cache. Kubernetes counts only the cache;
+ * here the Deployment controller reads `replicas` as an upper bound of the pods that exist
+ * (see its `podsAtMost`), and a count that lags behind creations would let a rollout surge past
+ * maxSurge for a moment.
  */
 export function calculateStatus(
   rs: Readonly<ReplicaSet>,
   pods: readonly Readonly<Pod>[],
   now: number,
-  failure?: ManageFailure,
+  extras: StatusExtras = {},
 ): ReplicaSetStatus {
+  const { failure, creating = 0 } = extras;
   let fullyLabeled = 0;
   let ready = 0;
   let available = 0;
@@ -43,7 +57,7 @@ export function calculateStatus(
   }
   const conditions = replicaFailure(rs.status?.conditions ?? [], now, failure);
   return {
-    replicas: pods.length,
+    replicas: pods.length + Math.max(0, creating),
     fullyLabeledReplicas: fullyLabeled,
     readyReplicas: ready,
     availableReplicas: available,

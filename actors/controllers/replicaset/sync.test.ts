@@ -200,6 +200,8 @@ describe('ReplicaSet controller on an in-process cluster', () => {
       }
       expect(await podsOf(client)).toHaveLength(3);
       expect(deps.expectations.get(key)).toMatchObject({ adds: 3, dels: 0 });
+      // The status counts the three pods although the cache never saw them.
+      expect((await client.get<ReplicaSet>('replicasets', NS, 'web')).status?.replicas).toBe(3);
       // Nothing changed since the last sync: the status is not written again.
       const before = (await client.get<ReplicaSet>('replicasets', NS, 'web')).metadata.resourceVersion;
       await syncReplicaSet(deps, key);

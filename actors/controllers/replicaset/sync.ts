@@ -67,7 +67,9 @@ export async function syncReplicaSet(deps: ReplicaSetSyncDeps, key: string): Pro
   }
 
   const now = deps.clock.now();
-  const status = calculateStatus(rs, pods, now, failure);
+  const pending = deps.expectations.get(key);
+  const creating = pending && !deps.expectations.satisfied(key) ? pending.adds : 0;
+  const status = calculateStatus(rs, pods, now, { failure, creating });
   if (!statusEqual(rs.status, status)) {
     // A stale cached copy answers 409 here; the throw retries the whole sync on a fresher cache.
     await deps.client.updateStatus('replicasets', { ...rs, status });
