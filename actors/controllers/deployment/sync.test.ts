@@ -13,7 +13,7 @@ import {
 import type { Event } from '../../../protocol/resources/event.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { ReplicaSet } from '../../../protocol/resources/replicaset.js';
-import { makeDeployment, makePod } from '../../../protocol/testing/builders.js';
+import { makeDeployment, makePod, makeReplicaSet } from '../../../protocol/testing/builders.js';
 import { type InProcessCluster, startInProcessCluster } from '../../apiserver/testing/cluster.js';
 import { type RunningControllers, startControllers } from '../../kernel/controllers.js';
 import { silentLogger } from '../../kernel/log.js';
@@ -59,9 +59,12 @@ describe('Deployment controller on an in-process cluster (with the ReplicaSet co
   });
 
   /** The controllers, and a stand-in kubelet that reports every new pod Running and Ready. */
-  async function start(): Promise<ApiClient> {
+  async function start(
+    before: (client: ApiClient) => Promise<unknown> = async () => undefined,
+  ): Promise<ApiClient> {
     cluster = await startInProcessCluster();
     const { client } = cluster;
+    await before(client);
     const log = silentLogger();
     recorder = new EventRecorder({ client, clock: systemClock, log, component: 'deployment-controller' });
     const informers = new SharedInformers({ client, clock: systemClock, log });
@@ -118,6 +121,43 @@ describe('Deployment controller on an in-process cluster (with the ReplicaSet co
       (e) => e.reason === SCALING_REPLICA_SET,
     );
     expect(events.map((e) => e.message)).toEqual([`Scaled up replica set web-${hash} to 3`]);
+  });
+
+  it('adopts an orphan ReplicaSet running its template instead of creating one, keeping its revision', async () => {
+    const web = makeDeployment('web').replicas(2).obj();
+    // The orphan exists before the controllers list, as after `kubectl delete deploy --cascade=orphan`.
+    const client = await start((c) =>
+      c.create(
+        'replicasets',
+        input(
+          makeReplicaSet('web-orphan')
+            .labels({ app: 'web' })
+            .podLabels({ app: 'web' })
+            .templateHash('abc')
+            .replicas(2)
+            .annotations({ [REVISION_ANNOTATION]: '4' })
+            .obj(),
+        ),
+      ),
+    );
+    const d = await client.create('deployments', input(web));
+    const done = await eventually(async () => {
+      const current = await client.get<Deployment>('deployments', NS, 'web');
+      expect(current.status).toMatchObject({ replicas: 2, updatedReplicas: 2, availableReplicas: 2 });
+      return current;
+    });
+    const rss = await replicaSetsOf(client, d);
+    expect(rss.map((rs) => rs.metadata.name)).toEqual(['web-orphan']);
+    expect(rss[0]?.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'Deployment',
+      uid: d.metadata.uid,
+      controller: true,
+    });
+    expect(done.metadata.annotations?.[REVISION_ANNOTATION]).toBe('4');
+    expect(done.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({
+      reason: 'NewReplicaSetAvailable',
+      message: 'ReplicaSet "web-orphan" has successfully progressed.',
+    });
   });
 
   it('a restart annotation is a new template; old ReplicaSets beyond revisionHistoryLimit are deleted', async () => {

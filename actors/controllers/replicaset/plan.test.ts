@@ -137,7 +137,8 @@ describe('properties', () => {
       let b = makePod(`p${i}`).labels({ app: p.app });
       const owner = owners[p.owner];
       if (owner) b = b.ownedBy(owner);
-      if (p.node) b = b.node('n1');
+      // Only a scheduled pod can be ready (a kubelet reports readiness).
+      if (p.node || p.ready) b = b.node('n1');
       b = p.ready ? b.ready() : b.phase(p.phase as 'Pending');
       if (p.terminating) b = b.deleting();
       return b.obj();
