@@ -13,6 +13,18 @@ import { PodTemplateSpecSchema } from './pod.js';
 import { intOrPercentValue, validateRollingBounds, validateSelectorAndTemplate } from './workload.js';
 
 export const DEFAULT_MAX_SURGE = '25%';
+/** The label a Deployment adds to each ReplicaSet, its selector and its pods: the template's hash. */
+export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
+/** The revision of a ReplicaSet (and, on the Deployment, of its current ReplicaSet). */
+export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+/** The Deployment's replicas when it last scaled a ReplicaSet (proportional scaling reads it). */
+export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
+/** The Deployment's replicas + maxSurge when it last scaled a ReplicaSet. */
+export const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
+/** What `kubectl rollout restart` sets in the pod template: a template change like any other. */
+export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
+/** Why a revision was made (`rollout history` shows it); copied from the Deployment to its ReplicaSets. */
+export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
 export const DEFAULT_MAX_UNAVAILABLE = '25%';
 
 const strategyObject = z.object({
