@@ -65,6 +65,8 @@ describe('controller manager', () => {
       'garbagecollector',
       'job',
       'daemonset',
+      'replicaset',
+      'deployment',
     ]);
   });
 
