@@ -171,9 +171,68 @@ current-context: skiff
     expect(cm.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toContain('red');
   });
 
+  it("kubectl's imperative commands (they post Kubernetes protobuf) create what they say", async () => {
+    const run = async (...args: string[]) => {
+      const out = await kubectl(...args);
+      expect(out.code, `kubectl ${args.join(' ')}: ${out.stderr}`).toBe(0);
+      expect(out.stderr).toBe('');
+      return out.stdout.trim();
+    };
+    expect(await run('create', 'namespace', 'imperative')).toBe('namespace/imperative created');
+    const n = ['-n', 'imperative'];
+    expect(await run('create', 'configmap', 'cfg', '--from-literal=a=b', '--from-literal=empty=', ...n)).toBe(
+      'configmap/cfg created',
+    );
+    expect(await run('create', 'secret', 'generic', 'pw', '--from-literal=p=q', ...n)).toBe(
+      'secret/pw created',
+    );
+    expect(
+      await run('create', 'deployment', 'web', '--image=busybox', '--replicas=2', '--port=8080', ...n),
+    ).toBe('deployment.apps/web created');
+    expect(await run('create', 'job', 'once', '--image=busybox', ...n, '--', 'echo', 'hi')).toBe(
+      'job.batch/once created',
+    );
+    expect(await run('run', 'solo', '--image=busybox', '--labels=tier=db', ...n, '--', 'sleep', '100')).toBe(
+      'pod/solo created',
+    );
+    expect(
+      await run('expose', 'deployment', 'web', '--port=80', '--target-port=8080', '--type=NodePort', ...n),
+    ).toBe('service/web exposed');
+    expect(await run('scale', 'deployment', 'web', '--replicas=3', ...n)).toBe('deployment.apps/web scaled');
+
+    const get = async (what: string) => JSON.parse(await run('get', what, '-o', 'json', ...n));
+    expect((await get('configmap/cfg')).data).toEqual({ a: 'b', empty: '' });
+    expect((await get('secret/pw')).data).toEqual({ p: Buffer.from('q').toString('base64') });
+    const deploy = await get('deployment/web');
+    expect(deploy.spec).toMatchObject({
+      replicas: 3,
+      selector: { matchLabels: { app: 'web' } },
+      strategy: { type: 'RollingUpdate' },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { containers: [{ name: 'busybox', image: 'busybox' }] },
+      },
+    });
+    expect(deploy.spec.template.spec.containers[0].ports[0]).toMatchObject({
+      containerPort: 8080,
+      protocol: 'TCP',
+    });
+    expect((await get('job/once')).spec.template.spec.containers[0].command).toEqual(['echo', 'hi']);
+    const pod = await get('pod/solo');
+    expect(pod.metadata.labels).toEqual({ tier: 'db' });
+    expect(pod.spec.containers[0].args).toEqual(['sleep', '100']);
+    const svc = await get('service/web');
+    expect(svc.spec).toMatchObject({
+      type: 'NodePort',
+      selector: { app: 'web' },
+      ports: [{ port: 80, targetPort: 8080 }],
+    });
+    expect(svc.spec.clusterIP).toMatch(/^127\.77\./);
+  });
+
   it('creates secrets (generic, docker-registry, a stringData manifest) and lists them', async () => {
-    // `kubectl create secret` posts protobuf, which the HTTP face does not serve (415): the
-    // generators run client-side, and their manifests are created from a file.
+    // The generators run client side here, and their manifests are created from a file (the
+    // imperative form, which posts protobuf, has its own test).
     const generated: string[] = [];
     for (const args of [
       ['generic', 'db', '--from-literal=password=s3cret'],

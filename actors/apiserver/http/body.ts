@@ -1,12 +1,14 @@
 /**
  * Reading request bodies: refused past the size limit before they are read in full (a client
  * announcing a larger Content-Length is refused without reading a byte), and decoded by
- * Content-Type (JSON, or YAML as Kubernetes also accepts; protobuf is not served). `+yaml` bodies
+ * Content-Type (JSON; YAML, as Kubernetes also accepts; Kubernetes protobuf, as kubectl's
+ * imperative commands send it, through `protobuf.ts`). `+yaml` bodies
  * (server-side apply) are read so that the PATCH mapping can refuse them with the patch types.
  */
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, BodyTooLargeError, badRequest } from '../../../protocol/errors.js';
+import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 
 /** Reads the whole body, throwing BodyTooLargeError as soon as it is known to exceed `limit` bytes. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -33,6 +35,7 @@ export function mediaType(contentType: string | undefined): string {
 export function decodeBody(bytes: Buffer, contentType: string | undefined): unknown {
   if (bytes.byteLength === 0) return undefined;
   const type = mediaType(contentType);
+  if (type === PROTOBUF_MEDIA_TYPE) return decodeKubernetesProtobuf(bytes);
   const text = bytes.toString('utf8');
   if (type === 'application/yaml' || type === 'application/x-yaml' || type.endsWith('+yaml')) {
     try {
@@ -44,7 +47,7 @@ export function decodeBody(bytes: Buffer, contentType: string | undefined): unkn
   if (type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
     throw new ApiError(
       'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ${PROTOBUF_MEDIA_TYPE}`,
     );
   }
   try {
