@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../actors/kernel/log.js';
 import { HollowRuntime } from '../actors/kubelet/runtimes/hollow/hollow-runtime.js';
+import { LibpodClient } from '../actors/kubelet/runtimes/podman/libpod-client.js';
 import { PodmanRuntime } from '../actors/kubelet/runtimes/podman/podman-runtime.js';
 import { ProcessRuntime } from '../actors/kubelet/runtimes/process/process-runtime.js';
 import type { ContainerRuntime } from '../actors/kubelet/runtimes/runtime.js';
@@ -34,4 +35,23 @@ export function openRuntime(name: RuntimeName, settings: RuntimeSettings): Promi
     hollow: async () => new HollowRuntime({ node: settings.node }),
   };
   return openers[name]();
+}
+
+/** True when Podman's REST service answers on its socket (within `timeoutMs`). */
+export async function podmanAnswers(timeoutMs = 1_000): Promise<boolean> {
+  const client = new LibpodClient({ timeoutMs });
+  try {
+    await client.ping({ timeoutMs });
+    return true;
+  } catch (_unreachable) {
+    // No socket, nobody listening, or too slow: the answer is simply "no".
+    return false;
+  } finally {
+    await client.close();
+  }
+}
+
+/** `skiff up`'s default runtime: Podman when its service answers, else host processes. */
+export async function defaultRuntime(): Promise<RuntimeName> {
+  return (await podmanAnswers()) ? 'podman' : 'process';
 }

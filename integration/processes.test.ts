@@ -98,6 +98,53 @@ describeWithServices('skiff processes', skip, () => {
     expect(after['current-context']).toBe('prod');
   });
 
+  it('skiff up --nodes 3 --runtime hollow shows each node Ready and is up within 5 s of starting', async () => {
+    const dir = temp();
+    const spawned = Date.now();
+    const up = await startSkiff(
+      [
+        'up',
+        '--listen',
+        '127.0.0.1:0',
+        '--data-dir',
+        join(dir, 'data'),
+        '--nodes',
+        '3',
+        '--runtime',
+        'hollow',
+      ],
+      {
+        env: {
+          SKIFF_CONFIG: join(dir, 'config'),
+          KUBECONFIG: join(dir, 'kubeconfig'),
+          NATS_URL: '',
+          REDIS_URL: '',
+        },
+        ready: /^API server: http/,
+      },
+    );
+    const readyAfterMs = Date.now() - spawned;
+    try {
+      const output = up.output();
+      for (const n of [1, 2, 3]) expect(output).toMatch(new RegExp(`node node-${n} Ready \\[\\d/3\\]`));
+      const reported = Number(/Skiff is up in ([\d.]+) s/.exec(output)?.[1]);
+      expect(reported).toBeLessThan(5);
+      expect(readyAfterMs).toBeLessThan(5_000);
+      const server = /(http:\/\/127\.0\.0\.1:\d+)/.exec(up.ready)?.[1] ?? '';
+      const nodes = await new ApiClient(new HttpTransport({ url: server })).list<{
+        status?: { conditions?: { type: string; status: string }[] };
+      }>('nodes');
+      expect(nodes.items.map((n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status)).toEqual([
+        'True',
+        'True',
+        'True',
+      ]);
+    } finally {
+      process.kill(up.pid, 'SIGINT');
+      expect(await up.exited).toEqual({ code: 0, signal: null });
+    }
+  });
+
   it('skiff up --nodes 1 runs a pod to Running on its kubelet, and deletes it', async () => {
     const dir = temp();
     const up = await startSkiff(

@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import { ApiServer } from '../../actors/apiserver/server.js';
 import { ControllerManager } from '../../actors/controllers/manager/manager.js';
+import type { Logger } from '../../actors/kernel/log.js';
 import { createRegistry } from '../../actors/kernel/metrics.js';
 import { Kubelet } from '../../actors/kubelet/kubelet.js';
-import type { ContainerRuntime } from '../../actors/kubelet/runtimes/runtime.js';
 import { Scheduler } from '../../actors/scheduler/scheduler.js';
 import { ApiClient } from '../../protocol/client/api-client.js';
+import { Informer } from '../../protocol/client/informer.js';
 import { NatsTransport } from '../../protocol/client/nats.js';
 import { systemClock } from '../../protocol/clock.js';
+import type { Node } from '../../protocol/resources/node.js';
 import { Subjects } from '../../protocol/subjects.js';
 import {
   componentFlags,
@@ -20,7 +22,7 @@ import {
   shutdownSignal,
 } from '../component.js';
 import { configPath, kubeconfigPath, mergeContext, removeContext } from '../config.js';
-import { openRuntime, RUNTIME_NAMES, type RuntimeName } from '../runtimes.js';
+import { defaultRuntime, openRuntime, RUNTIME_NAMES, type RuntimeName } from '../runtimes.js';
 
 /** `skiff up`: a whole local cluster in one process, in the foreground. */
 export default class Up extends Command {
@@ -62,15 +64,14 @@ export default class Up extends Command {
     }),
     nodes: Flags.integer({ description: 'Nodes (kubelets) to start', default: 1, min: 0 }),
     runtime: Flags.string({
-      description: 'Container runtime of the kubelets',
+      description:
+        'Container runtime of the kubelets (default: podman when its socket answers, else process)',
       options: [...RUNTIME_NAMES],
-      default: 'process',
     }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Up);
-    const started = Date.now();
     const step = (text: string) => this.log(`• ${text}`);
     const log = componentLogger('skiff-up', flags['log-level']);
     const signalled = shutdownSignal(log);
@@ -122,28 +123,36 @@ export default class Up extends Command {
     });
     await controllerManager.start();
 
-    const kubelets: { kubelet: Kubelet; runtime: ContainerRuntime }[] = [];
-    for (let i = 1; i <= flags.nodes; i++) {
-      const node = flags.nodes === 1 ? 'node-1' : `node-${i}`;
-      step(`starting kubelet ${node} (${flags.runtime} runtime) [${i}/${flags.nodes}]`);
-      const runtime = await openRuntime(flags.runtime as RuntimeName, {
-        node,
-        log,
-        stateDir: join(flags['data-dir'], 'process', node),
-      });
-      const kubelet = new Kubelet({
-        nodeName: node,
-        client,
-        bus,
-        subjects,
-        runtime,
-        clock: systemClock,
-        log: log.child({ component: 'kubelet' }),
-        registry: createRegistry({ component: 'kubelet' }),
-      });
-      await kubelet.start();
-      kubelets.push({ kubelet, runtime });
-    }
+    const runtimeName = (flags.runtime as RuntimeName | undefined) ?? (await defaultRuntime());
+    // Kubelets start side by side: each registers its node and reports Ready on its own.
+    const names = Array.from({ length: flags.nodes }, (_, i) =>
+      flags.nodes === 1 ? 'node-1' : `node-${i + 1}`,
+    );
+    if (names.length > 0) step(`starting ${names.length} kubelet(s) with the ${runtimeName} runtime`);
+    const kubelets = await Promise.all(
+      names.map(async (node) => {
+        const runtime = await openRuntime(runtimeName, {
+          node,
+          log,
+          stateDir: join(flags['data-dir'], 'process', node),
+        });
+        const kubelet = new Kubelet({
+          nodeName: node,
+          client,
+          bus,
+          subjects,
+          runtime,
+          clock: systemClock,
+          log: log.child({ component: 'kubelet' }),
+          registry: createRegistry({ component: 'kubelet' }),
+        });
+        await kubelet.start();
+        return { node, kubelet, runtime };
+      }),
+    );
+    await waitForNodesReady(client, names, log, (node, count) =>
+      step(`node ${node} Ready [${count}/${names.length}]`),
+    );
 
     const context = { name: flags.context, server, namespace: 'default' };
     mergeContext(context);
@@ -151,7 +160,8 @@ export default class Up extends Command {
     // cluster runs, and loses it again at the end, with their previous context current again.
     const kubeconfig = flags['no-kubeconfig'] ? undefined : kubeconfigPath();
     const previousContext = kubeconfig ? mergeContext(context, kubeconfig) : undefined;
-    this.log(`Skiff is up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    // From the process start, not from here: what the person waited, node and module loading included.
+    this.log(`Skiff is up in ${process.uptime().toFixed(1)} s`);
     this.log(`API server: ${server}   (context "${flags.context}" written to ${configPath()})`);
     this.log(
       kubeconfig
@@ -174,4 +184,31 @@ export default class Up extends Command {
     await bus.close();
     this.log('stopped');
   }
+}
+
+/** Resolves once every node in `names` reports Ready=True, calling `onReady` for each as it does. */
+async function waitForNodesReady(
+  client: ApiClient,
+  names: readonly string[],
+  log: Logger,
+  onReady: (node: string, count: number) => void,
+): Promise<void> {
+  if (names.length === 0) return;
+  // Watched, not polled: the informer hears each kubelet's Node write as it lands.
+  const informer = new Informer<Node>({ client, resource: 'nodes', clock: systemClock, log });
+  const ready = new Set<string>();
+  const all = new Promise<void>((resolve) => {
+    const check = (node: Node) => {
+      const name = node.metadata.name ?? '';
+      if (!names.includes(name) || ready.has(name)) return;
+      if (!node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return;
+      ready.add(name);
+      onReady(name, ready.size);
+      if (ready.size === names.length) resolve();
+    };
+    informer.on({ add: check, update: (_, node) => check(node) });
+  });
+  await informer.start();
+  await all;
+  await informer.stop();
 }
