@@ -14,7 +14,12 @@ describe('npx skiff', () => {
     expect(readlinkSync(path.join(root, 'node_modules', '.bin', 'skiff'))).toBe(
       path.join('..', '..', 'bin', 'run.js'),
     );
-    const { stdout } = await promisify(execFile)('npx', ['--no-install', 'skiff', 'version'], { cwd: root });
+    // Offline and without npm's update check: nothing here may depend on reaching the registry.
+    const env = { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false' };
+    const { stdout } = await promisify(execFile)('npx', ['--no-install', 'skiff', 'version'], {
+      cwd: root,
+      env,
+    });
     expect(stdout).toMatch(/^Client Version: v\d+\.\d+\.\d+/);
-  });
+  }, 60_000); // npm itself is slow to load on a busy 2-core machine
 });
