@@ -186,6 +186,10 @@ export class Dataplane {
   /** One helper process opens every missing listener of one pod. */
   private openInPod(uid: string, state: PodState, missing: [string, string][]): void {
     state.opening = true;
+    this.deps.log.debug(
+      { pod: uid, pid: state.pid, listeners: missing.length },
+      'opening listeners in a pod',
+    );
     const listens = missing.map(([key]) => parseListenKey(key));
     void listenInNetns(state.pid, listens, this.deps.launcher ? { launcher: this.deps.launcher } : {})
       .then((results) => {

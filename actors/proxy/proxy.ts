@@ -193,6 +193,7 @@ export class ServiceProxy {
       }
       if (!isNewerPodSet(this.pods.current, parsed.data)) return;
       this.pods.current = parsed.data;
+      log.debug({ pods: parsed.data.pods.length, seq: parsed.data.seq }, 'pod network set');
       proxier.send({ type: 'changed' });
     };
     return {
