@@ -20,7 +20,7 @@ import { Balancer } from './balancer.js';
 import type { ProxyMetrics } from './metrics.js';
 import { type HelperLauncher, listenInNetns } from './netns.js';
 import { type ListenAddress, listenAddresses, listenKey, type ServicePortEntry } from './service-table.js';
-import { SOCKET_BUFFER, TcpForwarder } from './tcp.js';
+import { TcpForwarder } from './tcp.js';
 import { UdpForwarder } from './udp.js';
 
 export interface DataplaneDeps {
@@ -224,11 +224,7 @@ export class Dataplane {
       });
       return this.adopt(socket, listen, entryKey, 'node');
     }
-    const server = net.createServer({
-      allowHalfOpen: true,
-      pauseOnConnect: true,
-      highWaterMark: SOCKET_BUFFER,
-    });
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: listen.address, port: listen.port, backlog: 511 }, () => {
@@ -249,7 +245,7 @@ export class Dataplane {
     if (handle instanceof net.Server) {
       // A server that came over IPC was built with the defaults: make it behave like our own.
       // (Both are the options net.createServer sets; net.Server reads them at each accept.)
-      Object.assign(handle, { allowHalfOpen: true, pauseOnConnect: true, highWaterMark: SOCKET_BUFFER });
+      Object.assign(handle, { allowHalfOpen: true, pauseOnConnect: true });
       handle.on('connection', (socket: net.Socket) => {
         const port = this.ports.get(entryKey);
         if (port) port.tcp.handle(socket, origin);

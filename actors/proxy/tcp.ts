@@ -19,13 +19,6 @@ import type { Balancer } from './balancer.js';
 import type { ProxyMetrics } from './metrics.js';
 import { type EndpointTarget, targetKey } from './service-table.js';
 
-/**
- * Stream buffer of relayed sockets. Node's default (16 KiB) is smaller than one socket read
- * (64 KiB), so every chunk of a bulk transfer would pause the source and wait for 'drain': a
- * round trip through the event loop per chunk, which cut bulk throughput to a fifth.
- */
-export const SOCKET_BUFFER = 256 * 1024;
-
 export interface TcpForwarderDeps {
   readonly label: string;
   readonly balancer: Balancer;
@@ -67,7 +60,12 @@ export class TcpForwarder {
         client.resetAndDestroy();
         return;
       }
-      const upstream = net.connect(connectOptions(endpoint));
+      const upstream = net.connect({
+        host: endpoint.ip,
+        port: endpoint.port,
+        allowHalfOpen: true,
+        noDelay: true,
+      });
       upstream.setTimeout(this.deps.connectTimeoutMs ?? 2_000);
       const onConnectFailure = (err?: Error) => {
         upstream.destroy();
@@ -144,18 +142,4 @@ export class TcpForwarder {
       r.upstream.destroy();
     }
   }
-}
-
-/** Where and how to connect to an endpoint (stream buffers as the accepted side's). */
-function connectOptions(endpoint: EndpointTarget): net.NetConnectOpts {
-  // The stream options reach stream.Duplex; @types/node leaves them out of NetConnectOpts.
-  const options: net.TcpNetConnectOpts & { readableHighWaterMark: number; writableHighWaterMark: number } = {
-    host: endpoint.ip,
-    port: endpoint.port,
-    allowHalfOpen: true,
-    noDelay: true,
-    readableHighWaterMark: SOCKET_BUFFER,
-    writableHighWaterMark: SOCKET_BUFFER,
-  };
-  return options;
 }
