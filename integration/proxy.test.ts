@@ -2,8 +2,10 @@
  * The proxy with real Podman pods: three busybox httpd pods behind a Service (explicit clusterIP
  * in 127.77.0.0/16, a NodePort), kept in its Endpoints by the endpoints controller, reached from
  * the host at clusterIP:port and at the NodePort, and from inside another Podman pod (busybox
- * wget) through the listener the proxy opened in that pod's network namespace. A pod whose
- * readiness probe starts failing stops getting new connections.
+ * wget) through the listener the proxy opened in that pod's network namespace. Scaling the pods
+ * down and up under a stream of new connections fails none of them (a connection refused by a
+ * pod that is going away is retried on another endpoint), and a pod whose readiness probe starts
+ * failing stops getting new connections within a second.
  */
 import http from 'node:http';
 import { Registry } from 'prom-client';
@@ -200,6 +202,43 @@ describeWithServices('proxy with Podman pods', skip, () => {
     expect(
       Object.values(proxy.openListeners().pods).filter((l) => l.includes(`${CLUSTER_IP}:80/TCP`)).length,
     ).toBe(4);
+  });
+
+  it('scaling down to one pod and back up keeps every request successful', async () => {
+    let failures = 0;
+    let requests = 0;
+    const seen = new Set<string>();
+    let running = true;
+    // New connections back to back while pods come and go: each one is balanced anew.
+    const load = (async () => {
+      while (running) {
+        requests++;
+        try {
+          seen.add(await getOnce(CLUSTER_IP, 80));
+        } catch {
+          failures++;
+        }
+      }
+    })();
+    try {
+      for (const name of ['web-1', 'web-2']) {
+        await cluster.client.delete('pods', 'default', name, { gracePeriodSeconds: 1 });
+      }
+      await waitFor(
+        async () =>
+          (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: `app=${app}` }))
+            .items.length === 1,
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+      seen.clear();
+      for (const name of ['web-1', 'web-2']) await cluster.client.create('pods', httpdPod(name));
+      await waitFor(() => seen.size === 3, { timeoutMs: 60_000, intervalMs: 100 });
+    } finally {
+      running = false;
+      await load;
+    }
+    expect(requests).toBeGreaterThan(100);
+    expect(failures).toBe(0);
   });
 
   it('stops sending new connections to a pod within a second of it turning unready', async () => {
