@@ -55,7 +55,7 @@ export function podNetworkActor(deps: PodNetworkDeps): () => ActorLogic<PodNetwo
 
     return {
       start: async (ctx) => {
-        events = await deps.runtime.events(() => ctx.self.send({ type: 'runtime-event' }));
+        // Answering first: a proxy starting now asks at once.
         request = deps.bus.subscribe(deps.subjects.nodePodsGet(deps.node), async (msg) => {
           try {
             last ??= await read(ctx.clock.now());
@@ -65,6 +65,12 @@ export function podNetworkActor(deps: PodNetworkDeps): () => ActorLogic<PodNetwo
             ctx.log.warn({ err }, 'reading the pod network set for a request failed');
           }
         });
+        try {
+          events = await deps.runtime.events(() => ctx.self.send({ type: 'runtime-event' }));
+        } catch (err) {
+          request.unsubscribe(); // this instance fails to start: the next one subscribes again
+          throw err;
+        }
         ctx.self.send({ type: 'read', publish: 'always' });
       },
       receive: async (msg, ctx) => {

@@ -50,7 +50,12 @@ interface PodState {
   readonly pid: number;
   readonly listeners: Map<string, Listener>;
   opening: boolean;
+  /** After a failed helper run, no new one before this time (every apply would start one). */
+  retryAt: number;
 }
+
+/** Pause after a helper failed in a pod before the next try. */
+const POD_RETRY_MS = 5_000;
 
 /** The sockets and balancing state of one proxy. */
 export class Dataplane {
@@ -169,7 +174,7 @@ export class Dataplane {
     for (const [uid, pid] of withNetns) {
       let state = this.pods.get(uid);
       if (!state) {
-        state = { pid, listeners: new Map(), opening: false };
+        state = { pid, listeners: new Map(), opening: false, retryAt: 0 };
         this.pods.set(uid, state);
       }
       for (const [key, listener] of state.listeners) {
@@ -177,7 +182,7 @@ export class Dataplane {
         listener.close();
         state.listeners.delete(key);
       }
-      if (state.opening) continue;
+      if (state.opening || this.deps.clock.now() < state.retryAt) continue;
       const missing = [...this.wantedPod].filter(([key]) => !state.listeners.has(key));
       if (missing.length > 0) this.openInPod(uid, state, missing);
     }
@@ -196,6 +201,7 @@ export class Dataplane {
         results.forEach((result, i) => {
           const [key, entryKey] = missing[i] as [string, string];
           if (!result.ok) {
+            state.retryAt = this.deps.clock.now() + POD_RETRY_MS;
             this.listenFailed(entryKey, key, `pod ${uid}`, new Error(result.error));
             return;
           }
@@ -205,7 +211,10 @@ export class Dataplane {
           else state.listeners.set(key, listener);
         });
       })
-      .catch((err: unknown) => this.deps.log.warn({ err, pod: uid }, 'opening listeners in a pod failed'))
+      .catch((err: unknown) => {
+        state.retryAt = this.deps.clock.now() + POD_RETRY_MS;
+        this.deps.log.warn({ err, pod: uid }, 'opening listeners in a pod failed (retried at a later sync)');
+      })
       .finally(() => {
         state.opening = false;
         this.countListeners();

@@ -235,6 +235,19 @@ describe('proxy', () => {
     expect(latency).toMatch(/skiff_proxy_endpoints_apply_seconds_count \d+/);
   });
 
+  it('tries the next endpoint when one refuses the connection (a pod going away)', async () => {
+    const gone = await tcpBackend('gone');
+    await gone.close(); // its port now refuses
+    const ip = `${subnet}.7`;
+    await createService(
+      'refusing',
+      { clusterIP: ip, ports: [{ port: 8080, protocol: 'TCP' }] },
+      subsetsFor([gone, backends[0] as Backend]),
+    );
+    await waitFor(() => greeting(ip, 8080).catch(() => false));
+    for (let i = 0; i < 4; i++) expect(await greeting(ip, 8080)).toBe('a');
+  });
+
   it('relays UDP datagrams to an endpoint and its replies back', async () => {
     const server = dgram.createSocket('udp4');
     server.on('message', (msg, rinfo) => server.send(Buffer.from(`echo:${msg}`), rinfo.port, rinfo.address));

@@ -67,7 +67,10 @@ export class TcpForwarder {
         noDelay: true,
       });
       upstream.setTimeout(this.deps.connectTimeoutMs ?? 2_000);
+      let failedOnce = false;
       const onConnectFailure = (err?: Error) => {
+        if (failedOnce) return; // a timeout and an error of the same attempt
+        failedOnce = true;
         upstream.destroy();
         failed.add(targetKey(endpoint));
         this.deps.log.debug(
