@@ -95,6 +95,7 @@ describe('proxy', () => {
   let proxy: ServiceProxy;
   let registry: Registry;
   const backends: Backend[] = [];
+  const cleanups: (() => void)[] = [];
 
   const createService = async (
     name: string,
@@ -143,6 +144,7 @@ describe('proxy', () => {
   });
 
   afterAll(async () => {
+    for (const cleanup of cleanups) cleanup();
     await proxy.stop();
     await Promise.all(backends.map((b) => b.close()));
     await cluster.stop();
@@ -271,7 +273,7 @@ describe('proxy', () => {
       expect(replies[0]).toBe('echo:ping');
     } finally {
       client.close();
-      server.close();
+      cleanups.push(() => server.close()); // the in-namespace test below uses it too
     }
   });
 
@@ -311,6 +313,17 @@ describe('proxy', () => {
         client,
       ]);
       expect(['a', 'b', 'c']).toContain(stdout.trim());
+      // UDP too: the helper hands a bound dgram socket over the same way.
+      expect(proxy.openListeners().pods['uid-in-ns']).toContain(`${subnet}.6:5353/UDP`);
+      const udpClient = `const s = require('node:dgram').createSocket('udp4'); s.on('message', (m) => { process.stdout.write(m); process.exit(0); }); setInterval(() => s.send('ping', 5353, '${subnet}.6'), 50);`;
+      const udp = await run(
+        'nsenter',
+        [`--net=/proc/${holder.pid}/ns/net`, process.execPath, '-e', udpClient],
+        {
+          timeout: 5_000,
+        },
+      );
+      expect(udp.stdout).toBe('echo:ping');
       // The pod goes: its listeners close.
       cluster.bus.publish(cluster.subjects.nodePods(NODE), JSON.stringify({ ...set, seq: 2, pods: [] }));
       await waitFor(() => proxy.openListeners().pods['uid-in-ns'] === undefined);
