@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isNewerPodSet, type NodePodNetworks, NodePodNetworksSchema } from './pod-network.js';
+import { Subjects } from './subjects.js';
 
 const set = (instance: string, seq: number): NodePodNetworks => ({
   node: 'n1',
@@ -29,5 +30,11 @@ describe('pod network sets', () => {
     const bad = { ...set('a', 1), pods: [{ namespace: 'd', name: 'w', uid: 'u', netnsPid: 0 }] };
     expect(NodePodNetworksSchema.safeParse(bad).success).toBe(false);
     expect(NodePodNetworksSchema.parse(set('a', 1))).toEqual(set('a', 1));
+  });
+
+  it('travels on skiff.node.<node>.pods and .pods.get, the node name encoded as one token', () => {
+    const subjects = new Subjects();
+    expect(subjects.nodePods('n1')).toBe('skiff.node.n1.pods');
+    expect(subjects.nodePodsGet('node.a')).toBe('skiff.node.node_2ea.pods.get');
   });
 });
