@@ -40,8 +40,18 @@ export interface Relay {
 export class TcpForwarder {
   /** Connections open now. */
   readonly relays = new Set<Relay>();
+  /** This port's series, resolved once: a label lookup per connection costs more than the count. */
+  private readonly series;
 
-  constructor(private readonly deps: TcpForwarderDeps) {}
+  constructor(private readonly deps: TcpForwarderDeps) {
+    const { label: service, metrics } = deps;
+    this.series = {
+      connections: metrics.connections.labels({ service, protocol: 'TCP' }),
+      active: metrics.active.labels({ service }),
+      bytesIn: metrics.bytes.labels({ service, direction: 'in' }),
+      bytesOut: metrics.bytes.labels({ service, direction: 'out' }),
+    };
+  }
 
   /**
    * Takes over an accepted socket (accepted paused: nothing is read before an endpoint answers).
@@ -100,8 +110,8 @@ export class TcpForwarder {
     }
     const relay: Relay = { endpoint, client, upstream };
     this.relays.add(relay);
-    metrics.connections.inc({ service: label, protocol: 'TCP' });
-    metrics.active.inc({ service: label });
+    this.series.connections.inc();
+    this.series.active.inc();
     client.setNoDelay(true);
     // pipe() pauses the source while the destination's buffer is full, and ends the destination
     // when the source ends (half-close passes through: both sockets allow half-open).
@@ -125,9 +135,9 @@ export class TcpForwarder {
         return;
       }
       this.relays.delete(relay);
-      metrics.active.dec({ service: label });
-      metrics.bytes.inc({ service: label, direction: 'in' }, client.bytesRead);
-      metrics.bytes.inc({ service: label, direction: 'out' }, upstream.bytesRead);
+      this.series.active.dec();
+      this.series.bytesIn.inc(client.bytesRead);
+      this.series.bytesOut.inc(upstream.bytesRead);
     };
     client.once('close', onClose);
     upstream.once('close', onClose);
