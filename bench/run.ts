@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { benchApi } from './api.js';
 import { benchPods } from './pods.js';
+import { benchProxy } from './proxy.js';
 import { benchScheduler } from './scheduler.js';
 
 const { positionals, values } = parseArgs({
@@ -17,6 +18,8 @@ const { positionals, values } = parseArgs({
     podman: { type: 'string' },
     hollow: { type: 'string' },
     rate: { type: 'string' },
+    seconds: { type: 'string' },
+    connections: { type: 'string' },
   },
 });
 
@@ -31,6 +34,11 @@ const benches: Record<string, () => Promise<void>> = {
       podman: Number(values.podman ?? 20),
       hollow: Number(values.hollow ?? 200),
       hollowRate: Number(values.rate ?? 20),
+    }),
+  proxy: () =>
+    benchProxy({
+      seconds: Number(values.seconds ?? 4),
+      connections: Number(values.connections ?? 8),
     }),
   scheduler: () =>
     benchScheduler({

@@ -222,6 +222,19 @@ export class Subjects {
     return this.join('node', encodeToken(node), 'exec');
   }
 
+  /**
+   * `skiff.node.<node>.pods`: the pods running on one node with their network namespace holders,
+   * published by its kubelet on change and periodically, read by the node's proxy.
+   */
+  nodePods(node: string): Subject {
+    return this.join('node', encodeToken(node), 'pods');
+  }
+
+  /** `skiff.node.<node>.pods.get`: request/reply, the kubelet answers with its current pod set. */
+  nodePodsGet(node: string): Subject {
+    return this.join('node', encodeToken(node), 'pods', 'get');
+  }
+
   /** `skiff.node.<node>.>`: everything addressed to one node (for its NATS permissions). */
   nodeAll(node: string): SubjectPattern {
     return this.join('node', encodeToken(node), '>');

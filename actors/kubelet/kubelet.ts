@@ -7,6 +7,8 @@
  *   pods ────────── informer on this node's pods only (spec.nodeName, served from the per-node
  *                   event subjects) + runtime events ──▶ "sync" to the pod's worker
  *   pod-<uid> ───── one worker per pod (pod-worker.ts): plan, act, report status
+ *   pod-network ─── publishes this node's pods and their network namespace holders on
+ *                   skiff.node.<node>.pods for the node's proxy (pod-network.ts; with a bus only)
  *
  * After its first list the pods actor removes what the runtime holds for pods this node no longer
  * has (orphans); containers of pods it still has are adopted as they are, never restarted.
@@ -42,6 +44,7 @@ import { type LogFollower, startLogFollow } from './log-follow.js';
 import { logFailure, readPodLog } from './logs.js';
 import { hostFacts, type NodeFacts, newNode, nodeLabels, nodeStatus, nodeStatusChanged } from './node.js';
 import type { CrashLoopPolicy } from './plan.js';
+import { podNetworkActor } from './pod-network.js';
 import { type PodWorkerMsg, podWorker } from './pod-worker.js';
 import type { ContainerRuntime, EventSubscription } from './runtimes/runtime.js';
 
@@ -118,6 +121,10 @@ export class Kubelet {
     this.system.spawn('node', () => this.nodeActor(facts));
     this.system.spawn('pods', () => this.podsActor(facts));
     if (options.bus) this.system.spawn('logs', () => this.logsActor(facts, options.bus as Bus));
+    if (options.bus) {
+      const { bus, subjects, runtime } = options;
+      this.system.spawn('pod-network', podNetworkActor({ node: facts.name, bus, subjects, runtime }));
+    }
     options.log.info({ node: facts.name, runtime: options.runtime.name }, 'kubelet started');
   }
 

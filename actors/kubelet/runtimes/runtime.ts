@@ -172,6 +172,13 @@ export interface ContainerRuntime {
   /** The sandboxes this node created (by label), running or not; optionally of one pod only. */
   listPodSandboxes(filter?: { readonly podUid?: string }): Promise<RuntimeSandboxStatus[]>;
 
+  /**
+   * What holds the sandbox's network namespace: `{pid}` of a process inside it (Podman: the infra
+   * container), or undefined when the sandbox shares the node's network (process, hollow) or is
+   * gone. Optional: a runtime without namespaces leaves it out.
+   */
+  sandboxNetwork?(sandboxId: string): Promise<{ readonly pid: number } | undefined>;
+
   /** True when the image is in the local store. */
   imageExists(image: string): Promise<boolean>;
   /** Pulls an image; throws `ImagePullError` when it cannot. */

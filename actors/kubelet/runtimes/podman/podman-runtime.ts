@@ -146,6 +146,15 @@ export class PodmanRuntime implements ContainerRuntime {
     return inspected.filter((p) => p !== undefined).map(sandboxFromInspect);
   }
 
+  /** The infra container's PID: it holds the network namespace every container of the pod joins. */
+  async sandboxNetwork(sandboxId: string): Promise<{ readonly pid: number } | undefined> {
+    const pod = await ignoreNotFound(this.client.inspectPod(sandboxId));
+    if (!pod?.InfraContainerID) return undefined;
+    const infra = await ignoreNotFound(this.client.inspectContainer(pod.InfraContainerID));
+    // Pid is 0 while the infra container is not running: no namespace to enter then.
+    return infra?.State.Running && infra.State.Pid > 0 ? { pid: infra.State.Pid } : undefined;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Images
 
