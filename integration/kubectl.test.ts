@@ -228,6 +228,14 @@ current-context: skiff
       ports: [{ port: 80, targetPort: 8080 }],
     });
     expect(svc.spec.clusterIP).toMatch(/^127\.77\./);
+    // kubectl's columns for Services, printed from the server's Table.
+    const table = (await run('get', 'services', ...n)).split('\n');
+    expect(table[0]).toMatch(/^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE$/);
+    expect(table[1]).toMatch(
+      new RegExp(
+        `^web\\s+NodePort\\s+${svc.spec.clusterIP}\\s+<none>\\s+80:${svc.spec.ports[0].nodePort}/TCP\\s+\\S+$`,
+      ),
+    );
   });
 
   it('creates secrets (generic, docker-registry, a stringData manifest) and lists them', async () => {

@@ -32,6 +32,12 @@ export interface DataplaneDeps {
   readonly udpIdleMs?: number;
   /** Open listeners inside pods' network namespaces (default true). */
   readonly podListeners?: boolean;
+  /**
+   * Open the node's own listeners, clusterIP:port and NodePorts (default true). Off for the
+   * proxies of all but one of several nodes that share one host (`skiff up --nodes N`): the
+   * host has one set of addresses, which one proxy serves for all of them.
+   */
+  readonly nodeListeners?: boolean;
   readonly launcher?: HelperLauncher;
 }
 
@@ -78,8 +84,9 @@ export class Dataplane {
     this.wantedNode = new Map();
     this.wantedPod = new Map();
     const nodePortAddress = this.deps.nodePortAddress ?? '0.0.0.0';
+    const onNode = this.deps.nodeListeners !== false;
     for (const entry of table.values()) {
-      for (const listen of listenAddresses(entry, 'node', nodePortAddress)) {
+      for (const listen of onNode ? listenAddresses(entry, 'node', nodePortAddress) : []) {
         this.wantedNode.set(listenKey(listen), entry.key);
         this.addresses.set(listenKey(listen), listen);
       }

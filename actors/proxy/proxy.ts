@@ -49,6 +49,8 @@ export interface ProxyOptions {
   readonly udpIdleMs?: number;
   /** Open listeners inside pods' network namespaces (default true). */
   readonly podListeners?: boolean;
+  /** Open the node's own listeners (default true; see DataplaneDeps.nodeListeners). */
+  readonly nodeListeners?: boolean;
   /** How the in-namespace helper starts (default `nsenter --net=/proc/<pid>/ns/net`). */
   readonly launcher?: HelperLauncher;
 }
@@ -127,6 +129,7 @@ export class ServiceProxy {
           ...(this.options.nodePortAddress ? { nodePortAddress: this.options.nodePortAddress } : {}),
           ...(this.options.udpIdleMs !== undefined ? { udpIdleMs: this.options.udpIdleMs } : {}),
           ...(this.options.podListeners === false ? { podListeners: false } : {}),
+          ...(this.options.nodeListeners === false ? { nodeListeners: false } : {}),
           ...(this.options.launcher ? { launcher: this.options.launcher } : {}),
         });
         this.dataplane = dataplane;

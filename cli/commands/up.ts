@@ -6,6 +6,7 @@ import { ControllerManager } from '../../actors/controllers/manager/manager.js';
 import type { Logger } from '../../actors/kernel/log.js';
 import { createRegistry } from '../../actors/kernel/metrics.js';
 import { Kubelet } from '../../actors/kubelet/kubelet.js';
+import { ServiceProxy } from '../../actors/proxy/proxy.js';
 import { Scheduler } from '../../actors/scheduler/scheduler.js';
 import { ApiClient } from '../../protocol/client/api-client.js';
 import { Informer } from '../../protocol/client/informer.js';
@@ -27,7 +28,7 @@ import { defaultRuntime, openRuntime, RUNTIME_NAMES, type RuntimeName } from '..
 /** `skiff up`: a whole local cluster in one process, in the foreground. */
 export default class Up extends Command {
   static override description =
-    'Start a local cluster in the foreground: API server (HTTP face included), scheduler, controller manager and kubelets, on the in-process bus and an embedded store unless --nats / --redis point at real ones';
+    'Start a local cluster in the foreground: API server (HTTP face included), scheduler, controller manager, and kubelets with their proxies, on the in-process bus and an embedded store unless --nats / --redis point at real ones';
 
   static override examples = [
     '<%= config.bin %> up',
@@ -128,7 +129,9 @@ export default class Up extends Command {
     const names = Array.from({ length: flags.nodes }, (_, i) =>
       flags.nodes === 1 ? 'node-1' : `node-${i + 1}`,
     );
-    if (names.length > 0) step(`starting ${names.length} kubelet(s) with the ${runtimeName} runtime`);
+    if (names.length > 0) {
+      step(`starting ${names.length} kubelet(s) with the ${runtimeName} runtime, and their proxies`);
+    }
     const kubelets = await Promise.all(
       names.map(async (node) => {
         const runtime = await openRuntime(runtimeName, {
@@ -147,7 +150,24 @@ export default class Up extends Command {
           registry: createRegistry({ component: 'kubelet' }),
         });
         await kubelet.start();
-        return { node, kubelet, runtime };
+        // Its proxy: every node's pods get Service listeners in their network namespaces; the
+        // host's own (clusterIP:port, NodePorts) only once, since the nodes share this host.
+        const proxy = new ServiceProxy({
+          nodeName: node,
+          client,
+          bus,
+          subjects,
+          clock: systemClock,
+          log: log.child({ component: 'proxy' }),
+          registry: createRegistry({ component: 'proxy' }),
+          nodePortAddress: '127.0.0.1',
+          nodeListeners: node === names[0],
+          // Listeners inside pods need nsenter, which needs root; without it, pods reach Services
+          // through the host's listeners only where they share the host's network (process runtime).
+          podListeners: runtimeName === 'podman' && process.getuid?.() === 0,
+        });
+        await proxy.start();
+        return { node, kubelet, runtime, proxy };
       }),
     );
     await waitForNodesReady(client, names, log, (node, count) =>
@@ -173,7 +193,8 @@ export default class Up extends Command {
     await signalled;
     this.log('stopping...');
     if (kubeconfig) removeContext(flags.context, previousContext, kubeconfig);
-    for (const { kubelet, runtime } of kubelets) {
+    for (const { kubelet, runtime, proxy } of kubelets) {
+      await proxy.stop();
       await kubelet.stop();
       await runtime.close();
     }

@@ -95,6 +95,59 @@ const text = (column: string, read: (o: Loose) => unknown, priority = 0): Column
   value: (o) => String(read(o) ?? '<none>'),
 });
 
+/** The value at a dotted path of a loosely read object. */
+function at(o: unknown, path: string): unknown {
+  let value = o;
+  for (const key of path.split('.')) {
+    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  }
+  return value;
+}
+
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/** `80:30080/TCP,53/UDP`, as kubectl prints a Service's ports. */
+function servicePorts(o: Loose): string | undefined {
+  const ports = list(at(o, 'spec.ports')) as { port: number; nodePort?: number; protocol?: string }[];
+  if (ports.length === 0) return undefined;
+  return ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
+}
+
+/** `127.0.0.1:40001,127.0.0.1:40002 + 3 more...`, as kubectl prints Endpoints (ready addresses only). */
+function endpointsList(o: Loose): string | undefined {
+  const all: string[] = [];
+  for (const subset of list(at(o, 'subsets')) as {
+    addresses?: { ip: string }[];
+    ports?: { port: number }[];
+  }[]) {
+    for (const address of subset.addresses ?? []) {
+      const ports = subset.ports ?? [];
+      if (ports.length === 0) all.push(address.ip);
+      for (const port of ports) all.push(`${address.ip}:${port.port}`);
+    }
+  }
+  if (all.length === 0) return undefined;
+  return all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',');
+}
+
+function jobStatus(o: Loose): string {
+  const conditions = list(at(o, 'status.conditions')) as { type: string; status: string }[];
+  const holds = (type: string) => conditions.some((c) => c.type === type && c.status === 'True');
+  if (holds('Complete')) return 'Complete';
+  if (holds('Failed')) return 'Failed';
+  return 'Running';
+}
+
+function labelList(labels: unknown): string | undefined {
+  const entries = Object.entries((labels ?? {}) as Record<string, string>);
+  return entries.length === 0 ? undefined : entries.map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+function addressOf(o: Loose, type: string): string | undefined {
+  return (list(at(o, 'status.addresses')) as { type: string; address: string }[]).find((a) => a.type === type)
+    ?.address;
+}
+
 function columnsFor(type: ResourceType): Column[] {
   switch (type.kind) {
     case 'Pod':
@@ -126,9 +179,44 @@ function columnsFor(type: ResourceType): Column[] {
     case 'Namespace':
       return [name, text('Status', (o) => o.status?.phase), age];
     case 'Node':
-      return [name, text('Status', nodeStatus), age];
+      return [
+        name,
+        text('Status', nodeStatus),
+        text('Roles', () => undefined),
+        age,
+        text('Version', (o) => at(o, 'status.nodeInfo.kubeletVersion')),
+        text('Internal-IP', (o) => addressOf(o, 'InternalIP'), 1),
+      ];
     case 'Service':
-      return [name, text('Type', (o) => o.spec?.type), text('Cluster-IP', (o) => o.spec?.clusterIP), age];
+      return [
+        name,
+        text('Type', (o) => o.spec?.type),
+        text('Cluster-IP', (o) => o.spec?.clusterIP),
+        text('External-IP', (o) => (list(at(o, 'spec.externalIPs')) as string[]).join(',') || undefined),
+        text('Port(s)', servicePorts),
+        age,
+        text('Selector', (o) => labelList(at(o, 'spec.selector')), 1),
+      ];
+    case 'Endpoints':
+      return [name, text('Endpoints', endpointsList), age];
+    case 'Job':
+      return [
+        name,
+        text('Status', jobStatus),
+        text('Completions', (o) => `${Number(o.status?.succeeded ?? 0)}/${Number(o.spec?.completions ?? 1)}`),
+        age,
+      ];
+    case 'DaemonSet':
+      return [
+        name,
+        num('Desired', (o) => o.status?.desiredNumberScheduled),
+        num('Current', (o) => o.status?.currentNumberScheduled),
+        num('Ready', (o) => o.status?.numberReady),
+        num('Up-to-date', (o) => o.status?.updatedNumberScheduled),
+        num('Available', (o) => o.status?.numberAvailable),
+        text('Node Selector', (o) => labelList(at(o, 'spec.template.spec.nodeSelector'))),
+        age,
+      ];
     case 'ConfigMap':
       return [name, num('Data', (o) => Object.keys(o.data ?? {}).length), age];
     case 'Secret':
