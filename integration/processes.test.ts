@@ -5,7 +5,7 @@
  * refused when durability is required.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +18,7 @@ import { ApiClient } from '../protocol/client/api-client.js';
 import { HttpTransport } from '../protocol/client/http.js';
 import { NatsTransport } from '../protocol/client/nats.js';
 import type { Pod } from '../protocol/resources/pod.js';
+import type { Service } from '../protocol/resources/service.js';
 import { Subjects } from '../protocol/subjects.js';
 import { removeKeys, removeStreams, uniquePrefix } from './cluster.js';
 import {
@@ -145,7 +146,7 @@ describeWithServices('skiff processes', skip, () => {
     }
   });
 
-  it('skiff up --nodes 1 runs a pod to Running on its kubelet, and deletes it', async () => {
+  it('skiff up --nodes 1 runs a pod to Running on its kubelet and deletes it; a Deployment behind a Service answers at its cluster IP and NodePort', async () => {
     const dir = temp();
     const up = await startSkiff(
       [
@@ -192,6 +193,50 @@ describeWithServices('skiff processes', skip, () => {
           ).toBe('NotFound'),
         { timeoutMs: 15_000 },
       );
+
+      // A Deployment behind a NodePort Service: the controllers, the endpoints and the node's proxy
+      // make it answer at its cluster IP and at its NodePort on 127.0.0.1.
+      const www = join(dir, 'www');
+      mkdirSync(www);
+      writeFileSync(join(www, 'index.html'), 'hello from skiff\n');
+      const port = 20_000 + (process.pid % 20_000);
+      await client.create('deployments', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'default' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: {
+              containers: [
+                {
+                  name: 'httpd',
+                  image: 'busybox',
+                  command: ['busybox', 'httpd', '-f', '-p', `127.0.0.1:${port}`, '-h', www],
+                  ports: [{ name: 'http', containerPort: port }],
+                },
+              ],
+            },
+          },
+        },
+      });
+      const { spec } = await client.create('services', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web', namespace: 'default' },
+        spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] },
+      } as unknown as Service);
+      for (const url of [`http://${spec.clusterIP}:80/`, `http://127.0.0.1:${spec.ports[0]?.nodePort}/`]) {
+        await waitFor(
+          async () => {
+            const res = await fetch(url);
+            expect(await res.text()).toBe('hello from skiff\n');
+          },
+          { timeoutMs: 20_000, description: `${url} answers` },
+        );
+      }
     } finally {
       process.kill(up.pid, 'SIGINT');
       expect(await up.exited).toEqual({ code: 0, signal: null });
