@@ -228,7 +228,7 @@ describeWithServices('skiff processes', skip, () => {
         metadata: { name: 'web', namespace: 'default' },
         spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] },
       } as unknown as Service);
-      for (const url of [`http://${spec.clusterIP}:80/`, `http://127.0.0.1:${spec.ports[0]?.nodePort}/`]) {
+      for (const url of [`http://${spec.clusterIP}:80/`, `http://127.0.0.1:${spec.ports?.[0]?.nodePort}/`]) {
         await waitFor(
           async () => {
             const res = await fetch(url);
