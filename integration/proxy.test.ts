@@ -1,8 +1,9 @@
 /**
- * The proxy with real Podman pods: three busybox httpd pods behind a Service (explicit clusterIP
+ * The proxy with real Podman pods: a Deployment of three busybox httpd pods (the ReplicaSet and
+ * Deployment controllers run them) behind a Service (explicit clusterIP
  * in 127.77.0.0/16, a NodePort), kept in its Endpoints by the endpoints controller, reached from
  * the host at clusterIP:port and at the NodePort, and from inside another Podman pod (busybox
- * wget) through the listener the proxy opened in that pod's network namespace. Scaling the pods
+ * wget) through the listener the proxy opened in that pod's network namespace. Scaling the Deployment
  * down and up under a stream of new connections fails none of them (a connection refused by a
  * pod that is going away is retried on another endpoint), and a pod whose readiness probe starts
  * failing stops getting new connections within a second.
@@ -11,7 +12,9 @@ import http from 'node:http';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type InProcessCluster, startInProcessCluster } from '../actors/apiserver/testing/cluster.js';
+import { deploymentController } from '../actors/controllers/deployment/controller.js';
 import { endpointsController } from '../actors/controllers/endpoints/controller.js';
+import { replicaSetController } from '../actors/controllers/replicaset/controller.js';
 import { type RunningControllers, startControllers } from '../actors/kernel/controllers.js';
 import { createLogger, silentLogger } from '../actors/kernel/log.js';
 import { SharedInformers } from '../actors/kernel/shared-informers.js';
@@ -30,7 +33,6 @@ const node = `proxy-${process.pid}`;
 const app = `web-${process.pid}`;
 const CLUSTER_IP = `127.77.${(process.pid % 200) + 1}.10`;
 const NODE_PORT = 30000 + (process.pid % 2700);
-const WEB = ['web-0', 'web-1', 'web-2'];
 
 /** One GET on a new connection (no keep-alive: each request is balanced anew); the body. */
 function getOnce(host: string, port: number): Promise<string> {
@@ -54,34 +56,47 @@ describeWithServices('proxy with Podman pods', skip, () => {
   let controllers: RunningControllers;
   let proxy: ServiceProxy;
 
-  const httpdPod = (name: string): Pod =>
-    ({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name, namespace: 'default', labels: { app } },
-      spec: {
-        nodeName: node,
-        terminationGracePeriodSeconds: 1,
-        containers: [
-          {
-            name: 'httpd',
-            image: 'busybox',
-            command: [
-              'sh',
-              '-c',
-              `mkdir -p /www && echo ${name} > /www/index.html && touch /tmp/ready && exec httpd -f -p 8080 -h /www`,
-            ],
-            ports: [{ name: 'http', containerPort: 8080 }],
-            // Ready while /tmp/ready exists: the test removes it to turn the pod unready.
-            readinessProbe: {
-              exec: { command: ['test', '-f', '/tmp/ready'] },
-              periodSeconds: 1,
-              failureThreshold: 1,
+  /** A Deployment of busybox httpd pods, each serving its own name (its hostname). */
+  const deployment = (replicas: number) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app } },
+      template: {
+        metadata: { labels: { app } },
+        spec: {
+          nodeName: node,
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'httpd',
+              image: 'busybox',
+              command: [
+                'sh',
+                '-c',
+                'mkdir -p /www && hostname > /www/index.html && touch /tmp/ready && exec httpd -f -p 8080 -h /www',
+              ],
+              ports: [{ name: 'http', containerPort: 8080 }],
+              // Ready while /tmp/ready exists: the test removes it to turn a pod unready.
+              readinessProbe: {
+                exec: { command: ['test', '-f', '/tmp/ready'] },
+                periodSeconds: 1,
+                failureThreshold: 1,
+              },
             },
-          },
-        ],
+          ],
+        },
       },
-    }) as unknown as Pod;
+    },
+  });
+  /** The names of the Deployment's pods that are not being deleted. */
+  const webPods = async () =>
+    (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: `app=${app}` })).items
+      .filter((p) => !p.metadata.deletionTimestamp)
+      .map((p) => p.metadata.name as string)
+      .sort();
 
   beforeAll(async () => {
     cluster = await startInProcessCluster();
@@ -100,7 +115,7 @@ describeWithServices('proxy with Podman pods', skip, () => {
       facts: { hostIP: '127.0.0.1' },
     });
     await kubelet.start();
-    controllers = startControllers([endpointsController()], {
+    controllers = startControllers([endpointsController(), replicaSetController(), deploymentController()], {
       client,
       informers: new SharedInformers({ client, clock: systemClock, log }),
       recorder: new EventRecorder({ client, clock: systemClock, log, component: 'test' }),
@@ -132,7 +147,7 @@ describeWithServices('proxy with Podman pods', skip, () => {
         ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: NODE_PORT, protocol: 'TCP' }],
       },
     } as unknown as Service);
-    for (const name of WEB) await client.create('pods', httpdPod(name));
+    await client.create('deployments', deployment(3));
     await client.create('pods', {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -161,9 +176,11 @@ describeWithServices('proxy with Podman pods', skip, () => {
   });
 
   afterAll(async () => {
-    for (const name of [...WEB, 'client']) {
-      await cluster.client.delete('pods', 'default', name, { gracePeriodSeconds: 1 }).catch(() => undefined);
-    }
+    await cluster.client.scale('deployments', 'default', 'web', 0).catch(() => undefined);
+    await waitFor(async () => (await webPods()).length === 0, { timeoutMs: 60_000 });
+    await cluster.client
+      .delete('pods', 'default', 'client', { gracePeriodSeconds: 1 })
+      .catch(() => undefined);
     await waitFor(async () => (await runtime.listPodSandboxes()).length === 0, { timeoutMs: 60_000 });
     await proxy.stop();
     await controllers.stop();
@@ -179,8 +196,9 @@ describeWithServices('proxy with Podman pods', skip, () => {
       fromClusterIP.add(await getOnce(CLUSTER_IP, 80));
       fromNodePort.add(await getOnce('127.0.0.1', NODE_PORT));
     }
-    expect([...fromClusterIP].sort()).toEqual(WEB);
-    expect([...fromNodePort].sort()).toEqual(WEB);
+    const pods = await webPods();
+    expect([...fromClusterIP].sort()).toEqual(pods);
+    expect([...fromNodePort].sort()).toEqual(pods);
   });
 
   it('reaches all three pods at clusterIP:port from inside another Podman pod (busybox wget)', async () => {
@@ -197,7 +215,7 @@ describeWithServices('proxy with Podman pods', skip, () => {
       expect(result.exitCode).toBe(0);
       seen.add(result.stdout.trim());
     }
-    expect([...seen].sort()).toEqual(WEB);
+    expect([...seen].sort()).toEqual(await webPods());
     // Every pod with its own network namespace got the Service's listener.
     expect(
       Object.values(proxy.openListeners().pods).filter((l) => l.includes(`${CLUSTER_IP}:80/TCP`)).length,
@@ -221,18 +239,16 @@ describeWithServices('proxy with Podman pods', skip, () => {
       }
     })();
     try {
-      for (const name of ['web-1', 'web-2']) {
-        await cluster.client.delete('pods', 'default', name, { gracePeriodSeconds: 1 });
-      }
-      await waitFor(
-        async () =>
-          (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: `app=${app}` }))
-            .items.length === 1,
-        { timeoutMs: 30_000, intervalMs: 100 },
-      );
+      // Through the scale subresource, as `kubectl scale` does: the Deployment's ReplicaSet
+      // deletes two pods, then creates two new ones.
+      await cluster.client.scale('deployments', 'default', 'web', 1);
+      await waitFor(async () => (await webPods()).length === 1, { timeoutMs: 30_000, intervalMs: 100 });
       seen.clear();
-      for (const name of ['web-1', 'web-2']) await cluster.client.create('pods', httpdPod(name));
-      await waitFor(() => seen.size === 3, { timeoutMs: 60_000, intervalMs: 100 });
+      await cluster.client.scale('deployments', 'default', 'web', 3);
+      await waitFor(async () => seen.size === 3 && (await webPods()).length === 3, {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      });
     } finally {
       running = false;
       await load;
@@ -242,19 +258,20 @@ describeWithServices('proxy with Podman pods', skip, () => {
   });
 
   it('stops sending new connections to a pod within a second of it turning unready', async () => {
-    await cluster.client.exec('default', 'web-2', { command: ['rm', '/tmp/ready'] });
+    const [victim, ...others] = await webPods();
+    await cluster.client.exec('default', victim as string, { command: ['rm', '/tmp/ready'] });
     const unreadyAt = await waitFor(
       async () => {
-        const pod = await cluster.client.get<Pod>('pods', 'default', 'web-2');
+        const pod = await cluster.client.get<Pod>('pods', 'default', victim as string);
         const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
         return ready?.status === 'False' ? performance.now() : false;
       },
       { timeoutMs: 15_000, intervalMs: 10 },
     );
-    // Six new connections in a row that all avoid web-2: round robin over the two left.
+    // Six new connections in a row that all avoid it: round robin over the two left.
     const settledAt = await waitFor(
       async () => {
-        for (let i = 0; i < 6; i++) if ((await getOnce(CLUSTER_IP, 80)) === 'web-2') return false;
+        for (let i = 0; i < 6; i++) if ((await getOnce(CLUSTER_IP, 80)) === victim) return false;
         return performance.now();
       },
       { timeoutMs: 5_000, intervalMs: 10 },
@@ -262,6 +279,6 @@ describeWithServices('proxy with Podman pods', skip, () => {
     expect(settledAt - unreadyAt).toBeLessThan(1_000);
     const seen = new Set<string>();
     for (let i = 0; i < 6; i++) seen.add(await getOnce(CLUSTER_IP, 80));
-    expect([...seen].sort()).toEqual(['web-0', 'web-1']);
+    expect([...seen].sort()).toEqual(others);
   });
 });
