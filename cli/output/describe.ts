@@ -112,7 +112,7 @@ function describePod(w: DescribeWriter, pod: Obj, ctx: DescribeContext): void {
   if (status.reason) w.write(0, 'Reason:', status.reason);
   if (status.message) w.write(0, 'Message:', status.message);
   w.write(0, 'IP:', status.podIP ?? '');
-  const ips: Obj[] = status.podIPs ?? (status.podIP ? [{ ip: status.podIP }] : []);
+  const ips: Obj[] = status.podIPs ?? [];
   if (ips.length === 0) w.write(0, 'IPs:', '<none>');
   else {
     w.write(0, 'IPs:');
@@ -125,7 +125,8 @@ function describePod(w: DescribeWriter, pod: Obj, ctx: DescribeContext): void {
   if (conditions.length > 0) {
     w.write(0, 'Conditions:');
     w.write(1, 'Type', 'Status');
-    for (const c of conditions) w.write(1, c.type ?? '', `${c.status ?? ''} `);
+    // kubectl's cells end in a space here ("%v \t%v \n"), which widens the column by one.
+    for (const c of conditions) w.write(1, `${c.type ?? ''} `, `${c.status ?? ''} `);
   }
   const volumes: Obj[] = spec.volumes ?? [];
   if (volumes.length === 0) w.write(0, 'Volumes:', '<none>');
@@ -162,7 +163,7 @@ function writeContainers(w: DescribeWriter, level: number, containers: Obj[], st
   for (const c of containers) {
     const st = statuses.find((s) => s.name === c.name);
     w.write(level + 1, `${c.name}:`);
-    if (st?.containerID) w.write(level + 2, 'Container ID:', st.containerID);
+    if (st) w.write(level + 2, 'Container ID:', st.containerID ?? '');
     w.write(level + 2, 'Image:', c.image ?? '');
     if (st) w.write(level + 2, 'Image ID:', st.imageID ?? '');
     const ports: Obj[] = c.ports ?? [];
@@ -255,7 +256,7 @@ function describeDeployment(w: DescribeWriter, d: Obj, ctx: DescribeContext): vo
     w.write(0, 'Conditions:');
     w.write(1, 'Type', 'Status', 'Reason');
     w.write(1, '----', '------', '------');
-    for (const c of conditions) w.write(1, c.type ?? '', c.status ?? '', c.reason ?? '');
+    for (const c of conditions) w.write(1, `${c.type ?? ''} `, c.status ?? '', c.reason ?? '');
   }
   const owned = (ctx.replicaSets ?? []).filter((rs) =>
     (rs.metadata?.ownerReferences ?? []).some((o: Obj) => o.uid === d.metadata?.uid),

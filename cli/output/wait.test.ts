@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { describeTime, selectorText } from './describe.js';
-import { eventInterval, eventRow } from './events.js';
 import { conditionMet, parseDuration, parseWaitFor } from './wait.js';
 
 const pod = { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } };
