@@ -432,6 +432,39 @@ describe.skipIf(!cliBuilt())('skiff reading verbs against a live API server', ()
       expect((await skiff(['events', '-n', 'prod'])).stderr).toBe('No events found in prod namespace.\n');
     });
 
+    it('events -w prints new events as they come, and ends on Ctrl-C', async () => {
+      const child = spawn(process.execPath, [BIN, 'events', '-n', 'prod', '-w'], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      // Events keep coming: create one per half second until the watcher prints one.
+      for (let i = 0; !out.includes('BackOff') && i < 40; i++) {
+        await create('events', {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { name: `db-0.${i}`, namespace: 'prod' },
+          involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: 'prod', name: 'db-0' },
+          reason: 'BackOff',
+          message: 'Back-off restarting failed container',
+          type: 'Warning',
+          firstTimestamp: now(),
+          lastTimestamp: now(),
+          count: 1,
+        });
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(out).toMatch(
+        /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n\S+\s+Warning\s+BackOff\s+Pod\/db-0\s+Back-off/,
+      );
+    });
+
     it('lists the API resources with short names', async () => {
       const run = await skiff(['api-resources']);
       expect(run.stdout).toMatch(/^NAME\s+SHORTNAMES\s+APIVERSION\s+NAMESPACED\s+KIND$/m);
@@ -546,6 +579,22 @@ describe.skipIf(!cliBuilt())('skiff reading verbs against a live API server', ()
       expect(view.contexts).toEqual([
         { name: 'skiff', context: { cluster: 'skiff', user: 'skiff', namespace: 'prod' } },
       ]);
+    });
+  });
+
+  it.each([
+    [['get', 'pods']],
+    [['describe', 'pod', 'web-1']],
+    [['events']],
+    [['api-resources']],
+    [['wait', '--for=condition=Ready', 'pod/web-1']],
+  ])('%j names an unreachable server in one line', async (args) => {
+    const run = await skiff([...args, '--server', 'http://127.0.0.1:1']);
+    expect(run).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr:
+        'The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?\n',
     });
   });
 
