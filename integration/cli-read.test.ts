@@ -293,6 +293,11 @@ describe.skipIf(!cliBuilt())('skiff reading verbs against a live API server', ()
       [['get', 'pod', 'nope'], 1, 'Error from server (NotFound): pods "nope" not found\n'],
       [['get', 'foo'], 1, 'error: the server doesn\'t have a resource type "foo"\n'],
       [['get', 'pods', '-l', 'app=none'], 0, 'No resources found in default namespace.\n'],
+      [
+        ['get', 'pod', 'web-1', '-A'],
+        1,
+        'error: a resource cannot be retrieved by name across all namespaces\n',
+      ],
     ])("%j exits %i with kubectl's line", async (args, code, stderr) => {
       const run = await expectSameAsKubectl(args);
       expect(run).toMatchObject({ code, stderr });

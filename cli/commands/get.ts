@@ -60,6 +60,9 @@ as kubectl shows them), or whole objects with -o yaml|json, or names with -o nam
     try {
       const format = parseOutputFormat(flags.output);
       const requests = parseResourceArgs(argv as string[]);
+      if (flags['all-namespaces'] && requests.some((r) => r.names.length > 0)) {
+        throw new CommandError('a resource cannot be retrieved by name across all namespaces');
+      }
       conn = connect(flags);
       const plan: GetPlan = {
         requests,
@@ -254,8 +257,8 @@ async function watch(conn: Connection, plan: GetPlan): Promise<void> {
     const first = await fetchTable(conn, watchPlan, { type: request.type, names: [] }, () => undefined);
     const widths: number[] = [];
     let headed = first.rows.length > 0;
+    // An empty list prints nothing (as kubectl): the header comes with the first row.
     if (headed) process.stdout.write(alignRows(tableCells(first, options), widths));
-    else process.stderr.write(`${noResources(watchPlan)}\n`);
     await watchTable(
       conn,
       request.type,

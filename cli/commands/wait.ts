@@ -103,18 +103,21 @@ async function waitFor(
   deadline: number,
 ): Promise<boolean> {
   const { type, namespace, name } = target;
-  const read = async (): Promise<Loose | undefined> => {
+  // The object, or the NotFound error that says it is gone.
+  const read = async (): Promise<{ obj: Loose } | { gone: unknown }> => {
     try {
-      return await conn.client.get<Loose>(type.plural, namespace, name);
+      return { obj: await conn.client.get<Loose>(type.plural, namespace, name) };
     } catch (err) {
-      if (isReason(err, 'NotFound')) return undefined;
+      if (isReason(err, 'NotFound')) return { gone: err };
       throw err;
     }
   };
   const first = await read();
-  if (condition.kind === 'delete' && first === undefined) return false;
-  if (first === undefined) throw await conn.client.get(type.plural, namespace, name).catch((e: unknown) => e);
-  if (conditionMet(condition, first)) return true;
+  if ('gone' in first) {
+    if (condition.kind === 'delete') return false;
+    throw first.gone;
+  }
+  if (conditionMet(condition, first.obj)) return true;
   let wake: () => void = () => undefined;
   const watch = await conn.client.watch(
     {
@@ -135,16 +138,15 @@ async function waitFor(
           resolve();
         };
       });
-      const obj = await read();
-      if (
-        condition.kind === 'delete'
-          ? obj === undefined || obj.metadata?.uid !== first.metadata?.uid
-          : obj && conditionMet(condition, obj)
-      ) {
+      const now = await read();
+      if (condition.kind === 'delete') {
+        // Deleted, or deleted and created again under the same name: either way, the one we saw is gone.
+        if ('gone' in now || now.obj.metadata?.uid !== first.obj.metadata?.uid) return true;
+      } else if ('gone' in now) {
+        throw now.gone;
+      } else if (conditionMet(condition, now.obj)) {
         return true;
       }
-      if (obj === undefined)
-        throw await conn.client.get(type.plural, namespace, name).catch((e: unknown) => e);
     }
   } finally {
     await watch.close();
