@@ -210,6 +210,13 @@ describe.skipIf(!cliBuilt())('skiff reading verbs against a live API server', ()
       metadata: { name: 'settings', namespace: 'default' },
       data: { a: '1' },
     });
+    await create('secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'creds', namespace: 'default' },
+      type: 'Opaque',
+      data: { password: Buffer.from('hunter2').toString('base64') },
+    });
     await create('events', {
       apiVersion: 'v1',
       kind: 'Event',
@@ -359,6 +366,8 @@ describe.skipIf(!cliBuilt())('skiff reading verbs against a live API server', ()
       [['describe', 'deploy', 'web']],
       [['describe', 'svc', 'web']],
       [['describe', 'ns', 'prod']],
+      [['describe', 'cm', 'settings']],
+      [['describe', 'secret', 'creds']],
     ])('%j matches kubectl', async (args) => {
       const run = await expectSameAsKubectl(args);
       expect(run.code).toBe(0);
@@ -401,7 +410,10 @@ describe.skipIf(!cliBuilt())('skiff reading verbs against a live API server', ()
       expect(node.stdout).toMatch(/^Non-terminated Pods:\s+\(1 in total\)$/m);
       const cm = await skiff(['describe', 'cm', 'settings']);
       expect(cm.stdout).toMatch(/^Name:\s+settings$/m);
+      expect(cm.stdout).toMatch(/^Data\n====\na:\n----\n1\n/m);
       expect(cm.stdout).toMatch(/^Events:\s+<none>$/m);
+      const generic = await skiff(['describe', 'svc/web', 'ep/web']);
+      expect(generic.stdout).toMatch(/^Name:\s+web$/m);
     });
 
     it('describes every object of a type, and fails for a missing one', async () => {

@@ -66,6 +66,13 @@ export function describeObject(kind: string, obj: Obj, ctx: DescribeContext): st
     case 'Service':
       describeService(w, obj, ctx);
       break;
+    case 'ConfigMap':
+      describeConfigMap(w, obj);
+      break;
+    case 'Secret':
+      // kubectl's secret describer lists no events either.
+      describeSecret(w, obj);
+      return w.toString();
     case 'Namespace':
       // kubectl's namespace describer lists no events (quotas and limit ranges, which Skiff lacks).
       describeNamespace(w, obj);
@@ -426,6 +433,49 @@ function describeService(w: DescribeWriter, svc: Obj, ctx: DescribeContext): voi
     w.write(0, 'Endpoints:', endpoints.length === 0 ? '<none>' : endpoints.join(','));
   }
   w.write(0, 'Session Affinity:', spec.sessionAffinity ?? 'None');
+}
+
+function describeConfigMap(w: DescribeWriter, cm: Obj): void {
+  writeNameBlock(w, cm);
+  // kubectl walks a Go map (random order); sorted here, so the output is stable.
+  w.raw('');
+  w.raw('Data');
+  w.raw('====');
+  for (const [k, v] of sortedEntries(cm.data)) {
+    w.raw(`${k}:`);
+    w.raw('----');
+    w.raw(String(v));
+    w.raw('');
+  }
+  w.raw('');
+  w.raw('BinaryData');
+  w.raw('====');
+  for (const [k, v] of sortedEntries(cm.binaryData))
+    w.raw(`${k}: ${Buffer.from(String(v), 'base64').length} bytes`);
+  w.raw('');
+}
+
+function describeSecret(w: DescribeWriter, secret: Obj): void {
+  writeNameBlock(w, secret);
+  w.raw('');
+  w.write(0, 'Type:', secret.type ?? 'Opaque');
+  w.raw('');
+  w.raw('Data');
+  w.raw('====');
+  for (const [k, v] of sortedEntries(secret.data)) {
+    w.write(0, `${k}:`, `${Buffer.from(String(v), 'base64').length} bytes`);
+  }
+}
+
+function writeNameBlock(w: DescribeWriter, obj: Obj): void {
+  w.write(0, 'Name:', obj.metadata?.name ?? '');
+  w.write(0, 'Namespace:', obj.metadata?.namespace ?? '');
+  writeMap(w, 0, 'Labels:', obj.metadata?.labels);
+  writeMap(w, 0, 'Annotations:', obj.metadata?.annotations);
+}
+
+function sortedEntries(map: Obj | undefined): [string, unknown][] {
+  return Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function describeNamespace(w: DescribeWriter, ns: Obj): void {
