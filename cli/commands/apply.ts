@@ -6,7 +6,14 @@ import { connectionFlags } from '../client.js';
 import { type Manifest, readManifests } from '../manifests.js';
 import { CommandError, printApiError } from '../output/errors.js';
 import { dryRunFlag, filenameFlag, recursiveFlag, writeOutputFlag } from '../writing/flags.js';
-import { type DryRun, parseDryRun, refLine, refName, withSource } from '../writing/messages.js';
+import {
+  type DryRun,
+  isTransportFailure,
+  parseDryRun,
+  refLine,
+  refName,
+  withSource,
+} from '../writing/messages.js';
 import { type Placed, placeManifest } from '../writing/objects.js';
 import { printObjects } from '../writing/print.js';
 import { printWarnings, reportFailures, withConnection } from '../writing/run.js';
@@ -64,6 +71,7 @@ file, keeping what others (controllers, skiff scale) set; an unchanged file chan
           if (flags.output) printed.push({ ref: refName(placed.type, placed.name), object: result.object });
           else process.stdout.write(`${refLine(placed.type, placed.name, result.action, dryRun)}\n`);
         } catch (err) {
+          if (isTransportFailure(err)) throw err; // one line, as kubectl: nothing else can work
           failures.push(await sourced(conn.client, manifest, conn.namespace, err));
         }
       }

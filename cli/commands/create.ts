@@ -3,7 +3,14 @@ import { connectionFlags } from '../client.js';
 import { readManifests } from '../manifests.js';
 import { CommandError, printApiError } from '../output/errors.js';
 import { dryRunFlag, filenameFlag, recursiveFlag, writeOutputFlag } from '../writing/flags.js';
-import { type DryRun, parseDryRun, refLine, refName, withSource } from '../writing/messages.js';
+import {
+  type DryRun,
+  isTransportFailure,
+  parseDryRun,
+  refLine,
+  refName,
+  withSource,
+} from '../writing/messages.js';
 import { placeManifest } from '../writing/objects.js';
 import { printObjects } from '../writing/print.js';
 import { printWarnings, reportFailures, withConnection } from '../writing/run.js';
@@ -67,6 +74,7 @@ that already exists is an error (use apply to update it).`;
           if (flags.output) printed.push({ ref: refName(placed.type, placed.name), object });
           else process.stdout.write(`${refLine(placed.type, placed.name, 'created', dryRun)}\n`);
         } catch (err) {
+          if (isTransportFailure(err)) throw err; // one line, as kubectl: nothing else can work
           failures.push(withSource('creating', manifest.source, err));
         }
       }

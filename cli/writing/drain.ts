@@ -52,7 +52,6 @@ export function planDrain(
     (p: Pod) => unreplicatedFilter(p, options),
   ];
   for (const pod of pods) {
-    if (pod.metadata.deletionTimestamp) continue; // already going: kubectl skips it
     let verdict: Verdict = { delete: true };
     for (const filter of filters) {
       verdict = filter(pod);

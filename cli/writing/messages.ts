@@ -49,10 +49,35 @@ export function deletedLine(type: ResourceType, name: string, dryRun: DryRun = '
  * `error when creating "web.yaml": deployments "web" already exists`, keeping its reason.
  */
 export function withSource(verb: string, source: string, err: unknown): unknown {
-  if (!(err instanceof ApiError) || source === '') return err;
+  // A transport failure is not about the file.
+  if (!(err instanceof ApiError) || isTransportFailure(err) || source === '') return err;
   const message = `error when ${verb} "${source}": ${err.message}`;
   const wrapped = new ApiError(err.reason, message, err.status.details, { cause: err.cause });
   return wrapped;
+}
+
+/**
+ * True for a failure to reach the server. The transport's own errors carry a cause, but ApiClient
+ * rebuilds them from their Status (without it), so its wording is recognised as well.
+ */
+export function isTransportFailure(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return false;
+  if (err.cause !== undefined) return true;
+  return (
+    (err.reason === 'ServiceUnavailable' || err.reason === 'Timeout') &&
+    /^(the API server at \S+ (refused the connection|did not answer)|cannot reach the API server at )/.test(
+      err.message,
+    )
+  );
+}
+
+/** The same failure with a cause, so errorLine prints kubectl's connection line for it. */
+export function asTransportFailure(err: ApiError): ApiError {
+  if (err.cause !== undefined) return err;
+  const cause = /refused the connection/.test(err.message)
+    ? { code: 'ECONNREFUSED' }
+    : new Error(err.message);
+  return new ApiError(err.reason, err.message, err.status.details, { cause });
 }
 
 /**
@@ -79,13 +104,13 @@ function singleFailure(err: unknown): string {
     if (lines.length === 1) return `${head}: ${lines[0]}`;
     return [`${head}:`, ...lines.map((l) => `* ${l}`)].join('\n');
   }
-  return errorLine(err);
+  return errorLine(isTransportFailure(err) ? asTransportFailure(err as ApiError) : err);
 }
 
 /** One error among several: kubectl's `Error from server (Reason): message` for every Status. */
 function multiFailure(err: unknown): string {
-  if (err instanceof ApiError && err.cause === undefined) {
+  if (err instanceof ApiError && !isTransportFailure(err)) {
     return `Error from server (${err.reason}): ${err.message}`;
   }
-  return errorLine(err);
+  return errorLine(isTransportFailure(err) ? asTransportFailure(err as ApiError) : err);
 }
