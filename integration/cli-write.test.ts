@@ -310,6 +310,23 @@ spec:
     );
   });
 
+  it('rollout status exits 1 once the progress deadline passes', async () => {
+    const stuck = deployment('stuck', 'busybox:1', 1)
+      .replace('spec:\n  replicas', 'spec:\n  progressDeadlineSeconds: 2\n  replicas')
+      .replace(
+        '    spec:\n      containers',
+        '    spec:\n      nodeSelector: {pool: none}\n      containers',
+      );
+    expect((await skiff(['apply', '-f', '-'], { stdin: stuck })).code).toBe(0);
+    const status = await skiff(['rollout', 'status', 'deploy/stuck', '--timeout=60s']);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toBe('error: deployment "stuck" exceeded its progress deadline\n');
+    expect(status.stdout).toContain(
+      'Waiting for deployment "stuck" rollout to finish: 0 of 1 updated replicas are available...\n',
+    );
+    expect((await skiff(['delete', 'deploy/stuck'])).code).toBe(0);
+  });
+
   it('rollout pause, resume and restart', async () => {
     expect((await skiff(['rollout', 'pause', 'deploy/web'])).stdout).toBe('deployment.apps/web paused\n');
     expect(await skiff(['rollout', 'pause', 'deploy/web'])).toEqual({

@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { type ApiError, alreadyExists, invalid, notFound } from '../../protocol/errors.js';
+import { type ApiError, alreadyExists, invalid, notFound, unavailable } from '../../protocol/errors.js';
 import { type ResourceType, resourceByPlural } from '../../protocol/resources/registry.js';
 import { invalidValue, required } from '../../protocol/validation/field-errors.js';
 import { CommandError } from '../output/errors.js';
-import { deletedLine, failureText, parseDryRun, refLine, withSource } from './messages.js';
+import {
+  deletedLine,
+  failureText,
+  isTransportFailure,
+  parseDryRun,
+  refLine,
+  withSource,
+} from './messages.js';
 
 const type = (plural: string) => resourceByPlural(plural) as ResourceType;
 
@@ -81,5 +88,22 @@ describe('failureText (kubectl CheckErr)', () => {
     const wrapped = withSource('patching', 'f.yaml', notFound('pods', 'x')) as ApiError;
     expect(wrapped.reason).toBe('NotFound');
     expect(wrapped.message).toBe('error when patching "f.yaml": pods "x" not found');
+  });
+});
+
+describe('transport failures', () => {
+  const refused = unavailable('the API server at http://127.0.0.1:1 refused the connection');
+  it.each([
+    ['a refused connection', refused, true],
+    ['an unreachable server', unavailable('cannot reach the API server at http://h:1: ENOTFOUND'), true],
+    ["the server's own 503", unavailable('the store is down'), false],
+    ['a NotFound', notFound('pods', 'x'), false],
+  ])('%s: %s', (_what, err, expected) => {
+    expect(isTransportFailure(err)).toBe(expected);
+  });
+  it("are kubectl's connection line, not tied to the file", () => {
+    expect(failureText([withSource('creating', 'f.yaml', refused)])).toBe(
+      'The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?',
+    );
   });
 });
