@@ -124,6 +124,22 @@ export async function getTable(conn: Connection, type: ResourceType, query: Tabl
   throw statusError(res.statusCode, text);
 }
 
+/** GETs any path of the API (discovery documents) as JSON; failures as getTable's. */
+export async function getJson<T>(conn: Connection, path: string): Promise<T> {
+  let res: Awaited<ReturnType<typeof request>>;
+  try {
+    res = await request(`${conn.server}${path}`, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (err) {
+    throw connectionError(conn.server, err);
+  }
+  const text = await res.body.text();
+  if (res.statusCode >= 200 && res.statusCode < 300) return JSON.parse(text) as T;
+  throw statusError(res.statusCode, text);
+}
+
 /** One change of a watched Table (`get -w`): the event type and a Table of one row. */
 export interface TableEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -172,3 +172,59 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function named(value: unknown): boolean {
   return isObject(value) && typeof value.name === 'string';
 }
+
+/** The contexts of a kubeconfig, as `config get-contexts` lists them (by name). */
+export function listContexts(config: Kubeconfig): {
+  readonly name: string;
+  readonly cluster: string;
+  readonly user: string;
+  readonly namespace: string;
+  readonly current: boolean;
+}[] {
+  return config.contexts
+    .map((c) => ({
+      name: c.name,
+      cluster: c.context.cluster ?? '',
+      user: c.context.user ?? '',
+      namespace: c.context.namespace ?? '',
+      current: c.name === config['current-context'],
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Makes `name` the current context; false when no context has that name (nothing is written). */
+export function useContext(name: string, path = configPath()): boolean {
+  const doc = readDocument(path);
+  const contexts = Array.isArray(doc.contexts) ? (doc.contexts as unknown[]) : [];
+  if (!contexts.some((e) => named(e) && (e as { name: string }).name === name)) return false;
+  doc['current-context'] = name;
+  writeDocument(path, doc);
+  return true;
+}
+
+/**
+ * Sets fields of the context `name` (`config set-context`), creating it when missing; an empty
+ * string removes a field, as kubectl does. Returns whether it was created or modified.
+ */
+export function setContext(
+  name: string,
+  fields: { readonly cluster?: string; readonly user?: string; readonly namespace?: string },
+  path = configPath(),
+): 'created' | 'modified' {
+  const doc = readDocument(path);
+  const contexts = Array.isArray(doc.contexts) ? [...(doc.contexts as unknown[])] : [];
+  const index = contexts.findIndex((e) => named(e) && (e as { name: string }).name === name);
+  const entry = (index >= 0 ? contexts[index] : { name, context: {} }) as Record<string, unknown>;
+  const context: Record<string, unknown> = isObject(entry.context) ? { ...entry.context } : {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    if (value === '') delete context[key];
+    else context[key] = value;
+  }
+  const updated = { ...entry, name, context };
+  if (index >= 0) contexts[index] = updated;
+  else contexts.push(updated);
+  doc.contexts = contexts;
+  writeDocument(path, doc);
+  return index >= 0 ? 'modified' : 'created';
+}

@@ -44,15 +44,19 @@ export function printApiError(err: unknown, stderr: NodeJS.WritableStream = proc
 }
 
 /**
- * The transport's failures carry their cause (the server's own Statuses never do): a refused
- * connection is kubectl's "The connection to the server … was refused" line, naming the address.
+ * The transport's failures, in the words the SDK's HTTP transport gives them (the SDK passes them
+ * on as Statuses, so the cause is not always there): a refused connection is kubectl's "The
+ * connection to the server … was refused" line, naming the address; any other failure to reach
+ * the server is "Unable to connect to the server: …".
  */
 function connectionFailure(err: ApiError): string | undefined {
-  if (err.cause === undefined) return undefined;
-  const host = /at (https?:\/\/\S+)/.exec(err.message)?.[1]?.replace(/^https?:\/\//, '');
-  const cause = err.cause as { code?: string; message?: string };
-  if (cause.code === 'ECONNREFUSED' || /refused the connection/.test(err.message)) {
-    return `The connection to the server ${host ?? 'the API server'} was refused - did you specify the right host or port?`;
+  const address = /the API server at (https?:\/\/\S+)/.exec(err.message)?.[1];
+  const code = (err.cause as { code?: string } | undefined)?.code;
+  if (address === undefined && err.cause === undefined) return undefined;
+  if (code === 'ECONNREFUSED' || /refused the connection/.test(err.message)) {
+    const host = address?.replace(/^https?:\/\//, '') ?? 'the API server';
+    return `The connection to the server ${host} was refused - did you specify the right host or port?`;
   }
+  if (err.reason !== 'ServiceUnavailable' && err.reason !== 'Timeout') return undefined;
   return `Unable to connect to the server: ${err.message}`;
 }
