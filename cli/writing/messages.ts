@@ -57,8 +57,9 @@ export function withSource(verb: string, source: string, err: unknown): unknown 
 }
 
 /**
- * True for a failure to reach the server. The transport's own errors carry a cause, but ApiClient
- * rebuilds them from their Status (without it), so its wording is recognised as well.
+ * True for a failure to reach the server (then kubectl's connection line, from errorLine, is the
+ * whole answer). The transport's own errors carry a cause, but ApiClient rebuilds them from their
+ * Status without it, so the transport's wording is recognised as well.
  */
 export function isTransportFailure(err: unknown): boolean {
   if (!(err instanceof ApiError)) return false;
@@ -69,15 +70,6 @@ export function isTransportFailure(err: unknown): boolean {
       err.message,
     )
   );
-}
-
-/** The same failure with a cause, so errorLine prints kubectl's connection line for it. */
-export function asTransportFailure(err: ApiError): ApiError {
-  if (err.cause !== undefined) return err;
-  const cause = /refused the connection/.test(err.message)
-    ? { code: 'ECONNREFUSED' }
-    : new Error(err.message);
-  return new ApiError(err.reason, err.message, err.status.details, { cause });
 }
 
 /**
@@ -104,7 +96,7 @@ function singleFailure(err: unknown): string {
     if (lines.length === 1) return `${head}: ${lines[0]}`;
     return [`${head}:`, ...lines.map((l) => `* ${l}`)].join('\n');
   }
-  return errorLine(isTransportFailure(err) ? asTransportFailure(err as ApiError) : err);
+  return errorLine(err);
 }
 
 /** One error among several: kubectl's `Error from server (Reason): message` for every Status. */
@@ -112,5 +104,5 @@ function multiFailure(err: unknown): string {
   if (err instanceof ApiError && !isTransportFailure(err)) {
     return `Error from server (${err.reason}): ${err.message}`;
   }
-  return errorLine(isTransportFailure(err) ? asTransportFailure(err as ApiError) : err);
+  return errorLine(err);
 }

@@ -3,10 +3,9 @@
  * words on stderr with exit 1, and always close the connection (an open HTTP pool would keep the
  * process alive after the answer).
  */
-import type { ApiError } from '../../protocol/errors.js';
 import { type Connection, connect } from '../client.js';
 import { printApiError } from '../output/errors.js';
-import { asTransportFailure, failureText, isTransportFailure } from './messages.js';
+import { failureText } from './messages.js';
 
 /** Runs `body` with a connection; a thrown error becomes kubectl's error line and exit 1. */
 export async function withConnection(
@@ -18,7 +17,7 @@ export async function withConnection(
     conn = connect(flags);
     await body(conn);
   } catch (err) {
-    printApiError(isTransportFailure(err) ? asTransportFailure(err as ApiError) : err);
+    printApiError(err);
   } finally {
     await conn?.close();
   }
