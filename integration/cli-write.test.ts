@@ -475,6 +475,38 @@ spec:
     expect((await skiff(['uncordon', node])).code).toBe(0);
   });
 
+  it('logs: one pod, and every pod a selector picks with --prefix', async () => {
+    for (const name of ['talk-a', 'talk-b']) {
+      await cluster.client.create('pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'default', labels: { app: 'talk' } },
+        spec: {
+          nodeName: NODES[0],
+          restartPolicy: 'Never',
+          containers: [{ name: 'main', image: 'busybox', command: ['echo', `hello from ${name}`] }],
+        },
+      } as unknown as Pod);
+    }
+    await waitFor(async () =>
+      (
+        await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=talk' })
+      ).items.every((p) => p.status?.phase === 'Succeeded'),
+    );
+    const one = await skiff(['logs', 'talk-a']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('hello from talk-a\n');
+    const all = await skiff(['logs', '-l', 'app=talk', '--prefix']);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toContain('[pod/talk-a/main] hello from talk-a\n');
+    expect(all.stdout).toContain('[pod/talk-b/main] hello from talk-b\n');
+    expect(await skiff(['logs', 'nope'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error from server (NotFound): pods "nope" not found\n',
+    });
+  });
+
   it('an unreachable server is one line naming the address', async () => {
     const run = await skiff(['apply', '-f', 'cm.yaml'], { server: 'http://127.0.0.1:1' });
     expect(run).toEqual({
