@@ -52,8 +52,14 @@ export default class Logs extends Command {
       };
       const pods: Pod[] = args.pod
         ? [await conn.client.get<Pod>('pods', conn.namespace, args.pod)]
-        : (await conn.client.list<Pod>('pods', { namespace: conn.namespace, labelSelector: flags.selector }))
-            .items;
+        : [
+            ...(
+              await conn.client.list<Pod>('pods', {
+                namespace: conn.namespace,
+                labelSelector: flags.selector,
+              })
+            ).items,
+          ];
       pods.sort((x, y) => String(x.metadata.name).localeCompare(String(y.metadata.name)));
       if (pods.length === 0) {
         process.stderr.write(`No resources found in ${conn.namespace} namespace.\n`);
