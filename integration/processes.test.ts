@@ -243,6 +243,76 @@ describeWithServices('skiff processes', skip, () => {
     }
   });
 
+  it('skiff up again on the same data directory finds its objects and adopts the running container', async () => {
+    const dir = temp();
+    const args = [
+      'up',
+      '--listen',
+      '127.0.0.1:0',
+      '--data-dir',
+      join(dir, 'data'),
+      '--nodes',
+      '1',
+      '--runtime',
+      'process',
+    ];
+    const env = {
+      SKIFF_CONFIG: join(dir, 'config'),
+      KUBECONFIG: join(dir, 'kubeconfig'),
+      NATS_URL: '',
+      REDIS_URL: '',
+    };
+    const serverOf = (line: string) => /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] ?? '';
+    const first = await startSkiff(args, { env, ready: /^API server: http/ });
+    let before: Pod;
+    try {
+      const client = new ApiClient(new HttpTransport({ url: serverOf(first.ready) }));
+      const sleeper = pod('keeper');
+      const container = sleeper.spec.containers[0] as unknown as Record<string, unknown>;
+      await client.create('pods', {
+        ...sleeper,
+        spec: { ...sleeper.spec, containers: [{ ...container, command: ['sh', '-c', 'sleep 1000'] }] },
+      });
+      before = await waitFor(
+        async () => {
+          const p = await client.get<Pod>('pods', 'default', 'keeper');
+          return p.status?.phase === 'Running' ? p : false;
+        },
+        { timeoutMs: 15_000 },
+      );
+    } finally {
+      process.kill(first.pid, 'SIGINT');
+      expect(await first.exited).toEqual({ code: 0, signal: null });
+    }
+    const second = await startSkiff(args, { env, ready: /^API server: http/ });
+    try {
+      const client = new ApiClient(new HttpTransport({ url: serverOf(second.ready) }));
+      const after = await waitFor(
+        async () => {
+          const p = await client.get<Pod>('pods', 'default', 'keeper');
+          return p.status?.containerStatuses?.[0]?.state?.running ? p : false;
+        },
+        { timeoutMs: 15_000 },
+      );
+      // The same container, still running: adopted, not restarted.
+      expect(after.metadata.uid).toBe(before.metadata.uid);
+      expect(after.status?.containerStatuses?.[0]?.containerID).toBe(
+        before.status?.containerStatuses?.[0]?.containerID,
+      );
+      expect(after.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+      await client.delete('pods', 'default', 'keeper', { gracePeriodSeconds: 1 });
+      await waitFor(
+        async () =>
+          (await client.get('pods', 'default', 'keeper').catch((err: { reason?: string }) => err.reason)) ===
+          'NotFound',
+        { timeoutMs: 15_000 },
+      );
+    } finally {
+      process.kill(second.pid, 'SIGINT');
+      expect(await second.exited).toEqual({ code: 0, signal: null });
+    }
+  });
+
   it('API server and scheduler processes schedule pods over NATS and Redis, and stop on SIGTERM', async () => {
     const prefix = uniquePrefix('proc');
     const env = { NATS_URL: services.nats?.url ?? '', REDIS_URL: services.redis?.url ?? '' };
