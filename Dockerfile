@@ -3,7 +3,8 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /skiff
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild better-sqlite3 esbuild
-COPY tsconfig.json biome.json ./
+COPY tsconfig.json tsconfig.protocol.json biome.json ./
+COPY scripts ./scripts
 COPY protocol ./protocol
 COPY actors ./actors
 COPY cli ./cli
@@ -19,4 +20,5 @@ COPY --from=build /skiff/package.json ./
 COPY --from=build /skiff/node_modules ./node_modules
 COPY --from=build /skiff/dist ./dist
 COPY --from=build /skiff/bin ./bin
+COPY --from=build /skiff/oclif.manifest.json ./
 ENTRYPOINT ["node", "--max-old-space-size=256", "/skiff/bin/run.js"]

@@ -66,4 +66,20 @@ describe('docker-compose.yml', () => {
     );
     for (const source of sources) expect(existsSync(`${root}${source}`), source).toBe(true);
   });
+
+  it('copies into the build stage every file `npm run build` reads', () => {
+    const dockerfile = readFileSync(`${root}Dockerfile`, 'utf8');
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) =>
+      (m[1] as string).split(' ').map((s) => s.replace(/^\.\//, '')),
+    );
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: { build: string } };
+    const read = [...pkg.scripts.build.matchAll(/(?:-p |node )(\S+)/g)].map((m) => m[1] as string);
+    expect(read.length).toBeGreaterThan(0);
+    for (const file of read) {
+      expect(
+        copied.some((c) => file === c || file.startsWith(`${c}/`)),
+        file,
+      ).toBe(true);
+    }
+  });
 });
