@@ -28,7 +28,7 @@ import {
   sharedServices,
   startRedis,
 } from './harness.js';
-import { cliBuilt, startSkiff } from './skiff-process.js';
+import { BIN, cliBuilt, startSkiff } from './skiff-process.js';
 
 const skip =
   (await servicesOrSkip({ nats: 'shared', redis: 'faults' })) ??
@@ -66,7 +66,7 @@ describeWithServices('skiff processes', skip, () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  it('skiff up runs a cluster with no infrastructure, writes the context (kubectl works with no flags), and stops on SIGINT', async () => {
+  it('skiff up runs a cluster with no infrastructure, writes the context (kubectl works with no flags), refuses a second up on its data directory, and stops with skiff down', async () => {
     const dir = temp();
     const config = join(dir, 'config');
     // The user's kubeconfig already has a context of theirs: it must come back untouched.
@@ -91,7 +91,16 @@ describeWithServices('skiff processes', skip, () => {
     await waitFor(async () =>
       expect((await client.get<Pod>('pods', 'default', 'web')).spec.nodeName).toBe('n1'),
     );
-    process.kill(up.pid, 'SIGINT');
+    // A second `skiff up` on the same data directory is refused; `skiff down` stops the first.
+    const again = await promisify(execFile)(process.execPath, [BIN, 'up', '--data-dir', join(dir, 'data')], {
+      env: { ...process.env, SKIFF_CONFIG: config, KUBECONFIG: kubeconfig },
+    }).catch((err: { code: number; stderr: string }) => err);
+    expect(again).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(`skiff up is already running on ${join(dir, 'data')}`),
+    });
+    const down = await promisify(execFile)(process.execPath, [BIN, 'down', '--data-dir', join(dir, 'data')]);
+    expect(down.stdout).toBe('stopped\n');
     expect(await up.exited).toEqual({ code: 0, signal: null });
     expect(up.output()).toContain('stopped');
     const after = readKubeconfig(kubeconfig);

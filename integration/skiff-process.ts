@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/cli/commands', import.meta.url));
 
 export interface SkiffProcess {

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, Flags } from '@oclif/core';
@@ -23,6 +24,8 @@ import {
   shutdownSignal,
 } from '../component.js';
 import { configPath, kubeconfigPath, mergeContext, removeContext } from '../config.js';
+import { printApiError } from '../output/index.js';
+import { claimDataDir } from '../pidfile.js';
 import { defaultRuntime, openRuntime, RUNTIME_NAMES, type RuntimeName } from '../runtimes.js';
 
 /** `skiff up`: a whole local cluster in one process, in the foreground. */
@@ -76,6 +79,14 @@ export default class Up extends Command {
     const step = (text: string) => this.log(`• ${text}`);
     const log = componentLogger('skiff-up', flags['log-level']);
     const signalled = shutdownSignal(log);
+    mkdirSync(flags['data-dir'], { recursive: true });
+    let release: () => void;
+    try {
+      release = claimDataDir(flags['data-dir']);
+    } catch (err) {
+      printApiError(err);
+      return;
+    }
 
     step(flags.nats ? `connecting to NATS at ${flags.nats}` : 'starting the in-process bus');
     const bus = await connectBus(flags.nats, 'skiff-up', log);
@@ -203,6 +214,7 @@ export default class Up extends Command {
     await api.stop();
     await store.close();
     await bus.close();
+    release(); // last: `skiff down` waits for this file to go
     this.log('stopped');
   }
 }
