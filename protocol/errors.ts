@@ -391,3 +391,19 @@ export class ExecTimeoutError extends RuntimeError {
 export class ContainerConfigError extends Error {
   override name = 'ContainerConfigError';
 }
+
+/**
+ * A failure the CLI finds itself (bad arguments, an unknown type, a timeout while waiting), printed
+ * as `error: message`: the CLI's counterpart of kubectl's `cmdutil.CheckErr` on a plain error. It
+ * never crosses the API; it is here because every error class is (one place to find them all).
+ */
+export class CommandError extends Error {
+  override readonly name = 'CommandError';
+  constructor(
+    message: string,
+    /** The process exit code (1 as kubectl; usage errors too). */
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}

@@ -7,23 +7,9 @@
  *   Unable to connect to the server: …                        any other transport failure
  *   error: the server doesn't have a resource type "foo"      the CLI's own (CommandError)
  */
-import { ApiError } from '../../protocol/errors.js';
+import { ApiError, CommandError } from '../../protocol/errors.js';
 
-/**
- * A failure the CLI finds itself (bad arguments, an unknown type, a timeout while waiting), printed
- * as `error: message`. It lives here, not in protocol/errors.ts, because it never crosses the
- * API: it is the CLI's counterpart of kubectl's `cmdutil.CheckErr` on a plain error.
- */
-export class CommandError extends Error {
-  override readonly name = 'CommandError';
-  constructor(
-    message: string,
-    /** The process exit code (1 as kubectl; usage errors too). */
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+export { CommandError } from '../../protocol/errors.js';
 
 /** The one line kubectl prints for `err` (without the newline). */
 export function errorLine(err: unknown): string {
