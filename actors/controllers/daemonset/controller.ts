@@ -6,20 +6,14 @@
  *   nodes informer ─────── add / update / delete ──▶ every key ───┘                  (sync.ts)
  */
 import { objectKeyOf } from '../../../protocol/client/informer.js';
+import { controllerKeyOf, controllerUidIndex, orphanNamespaceIndex } from '../../../protocol/owners.js';
 import type { DaemonSet } from '../../../protocol/resources/daemonset.js';
 import type { Node } from '../../../protocol/resources/node.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { ControllerDefinition } from '../../kernel/controllers.js';
 import { ControllerExpectations } from '../../kernel/expectations.js';
 import { podsToAdopt } from './plan.js';
-import {
-  BY_CONTROLLER_UID,
-  controllerUidOf,
-  daemonSetKeyOfPod,
-  ORPHANS_BY_NAMESPACE,
-  orphanNamespaceOf,
-  syncDaemonSet,
-} from './sync.js';
+import { BY_CONTROLLER_UID, ORPHANS_BY_NAMESPACE, syncDaemonSet } from './sync.js';
 
 /** Timings of the DaemonSet controller. */
 export interface DaemonSetControllerSettings {
@@ -38,8 +32,8 @@ export function daemonSetController(settings: DaemonSetControllerSettings = {}):
       const daemonSets = ctx.informers.informer<DaemonSet>('daemonsets');
       const nodes = ctx.informers.informer<Node>('nodes');
       const pods = ctx.informers.informer<Pod>('pods', {
-        [BY_CONTROLLER_UID]: controllerUidOf,
-        [ORPHANS_BY_NAMESPACE]: orphanNamespaceOf,
+        [BY_CONTROLLER_UID]: controllerUidIndex,
+        [ORPHANS_BY_NAMESPACE]: orphanNamespaceIndex,
       });
       const expectations = new ControllerExpectations({
         clock: ctx.clock,
@@ -75,18 +69,18 @@ export function daemonSetController(settings: DaemonSetControllerSettings = {}):
       };
       pods.on({
         add: (pod) => {
-          const key = daemonSetKeyOfPod(pod);
+          const key = controllerKeyOf(pod, 'apps/v1', 'DaemonSet');
           if (!key) {
-            if (orphanNamespaceOf(pod).length > 0) adopters(pod);
+            if (orphanNamespaceIndex(pod).length > 0) adopters(pod);
             return;
           }
           if (!pod.metadata.deletionTimestamp) expectations.creationObserved(key);
           queue.add(key);
         },
         update: (old, pod) => {
-          const key = daemonSetKeyOfPod(pod);
+          const key = controllerKeyOf(pod, 'apps/v1', 'DaemonSet');
           if (!key) {
-            if (orphanNamespaceOf(pod).length > 0) adopters(pod);
+            if (orphanNamespaceIndex(pod).length > 0) adopters(pod);
             return;
           }
           if (pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) {
@@ -95,7 +89,7 @@ export function daemonSetController(settings: DaemonSetControllerSettings = {}):
           queue.add(key);
         },
         delete: (pod) => {
-          const key = daemonSetKeyOfPod(pod);
+          const key = controllerKeyOf(pod, 'apps/v1', 'DaemonSet');
           if (!key) return;
           expectations.deletionObserved(key, pod.metadata.uid as string);
           queue.add(key);

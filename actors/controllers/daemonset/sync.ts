@@ -13,6 +13,7 @@ import type { EventRecorder } from '../../../protocol/client/recorder.js';
 import type { Clock } from '../../../protocol/clock.js';
 import { isReason } from '../../../protocol/errors.js';
 import type { OwnerReference } from '../../../protocol/meta.js';
+import { newControllerRef } from '../../../protocol/owners.js';
 import type { DaemonSet } from '../../../protocol/resources/daemonset.js';
 import type { Node } from '../../../protocol/resources/node.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
@@ -90,7 +91,10 @@ async function adoptOrphans(deps: DaemonSetSyncDeps, ds: DaemonSet): Promise<num
       // Re-read: the cache may be stale, and someone else may have claimed it meanwhile.
       const live = await deps.client.get<Pod>('pods', namespace, name);
       if (live.metadata.uid !== orphan.metadata.uid || podsToAdopt(ds, [live]).length === 0) continue;
-      const refs = [...(live.metadata.ownerReferences ?? []), controllerRef(ds)];
+      const refs = [
+        ...(live.metadata.ownerReferences ?? []),
+        newControllerRef({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: ds.metadata }),
+      ];
       await deps.client.update('pods', { ...live, metadata: { ...live.metadata, ownerReferences: refs } });
       adopted++;
     } catch (err) {
@@ -154,7 +158,9 @@ export function podForNode(ds: DaemonSet, node: string): Pod {
       namespace,
       labels: { ...template.metadata.labels, [REVISION_HASH_LABEL]: templateHash(template) },
       ...(template.metadata.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-      ownerReferences: [controllerRef(ds)],
+      ownerReferences: [
+        newControllerRef({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: ds.metadata }),
+      ],
     },
     spec: {
       ...structuredClone(template.spec),
@@ -162,28 +168,4 @@ export function podForNode(ds: DaemonSet, node: string): Pod {
       tolerations: withDaemonTolerations(template.spec.tolerations ?? []),
     },
   } as Pod;
-}
-
-/** The controller reference of the pods of `ds` (blocking its foreground deletion). */
-function controllerRef(ds: DaemonSet): OwnerReference {
-  const { name = '', uid = '' } = ds.metadata;
-  return { apiVersion: 'apps/v1', kind: 'DaemonSet', name, uid, controller: true, blockOwnerDeletion: true };
-}
-
-/** The `namespace/name` of the DaemonSet controlling `pod`, if one does. */
-export function daemonSetKeyOfPod(pod: Pod): string | undefined {
-  const ref = (pod.metadata.ownerReferences ?? []).find((r) => r.controller === true);
-  if (ref?.kind !== 'DaemonSet' || ref.apiVersion !== 'apps/v1') return undefined;
-  return `${pod.metadata.namespace}/${ref.name}`;
-}
-
-/** The uid of the pod's controller, for the BY_CONTROLLER_UID index. */
-export function controllerUidOf(pod: Pod): string[] {
-  const ref = (pod.metadata.ownerReferences ?? []).find((r) => r.controller === true);
-  return ref ? [ref.uid] : [];
-}
-
-/** The namespace of a pod without a controller, for the ORPHANS_BY_NAMESPACE index. */
-export function orphanNamespaceOf(pod: Pod): string[] {
-  return controllerUidOf(pod).length === 0 ? [pod.metadata.namespace ?? ''] : [];
 }

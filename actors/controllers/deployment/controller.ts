@@ -14,6 +14,7 @@
  */
 import { objectKeyOf } from '../../../protocol/client/informer.js';
 import { labelSelectorMatches, type OwnerReference } from '../../../protocol/meta.js';
+import { controllerRefOf } from '../../../protocol/owners.js';
 import type { Deployment } from '../../../protocol/resources/deployment.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { ReplicaSet } from '../../../protocol/resources/replicaset.js';
@@ -42,9 +43,6 @@ export interface DeploymentControllerSettings {
   readonly workers?: number;
 }
 
-const controllerOf = (obj: { metadata: { ownerReferences?: readonly OwnerReference[] | undefined } }) =>
-  obj.metadata.ownerReferences?.find((r) => r.controller === true);
-
 /** The Deployment controller, ready for `startControllers`. */
 export function deploymentController(settings: DeploymentControllerSettings = {}): ControllerDefinition {
   return {
@@ -55,7 +53,7 @@ export function deploymentController(settings: DeploymentControllerSettings = {}
       const byControllerUid = (obj: {
         metadata: { ownerReferences?: readonly OwnerReference[] | undefined };
       }) => {
-        const ref = controllerOf(obj);
+        const ref = controllerRefOf(obj);
         return ref ? [ref.uid] : [];
       };
       const deployments = ctx.informers.informer<Deployment>('deployments', { [BY_NAMESPACE]: byNamespace });
@@ -67,7 +65,7 @@ export function deploymentController(settings: DeploymentControllerSettings = {}
 
       /** The key of the Deployment controlling `rs`, if it is in the cache with the same uid. */
       const ownerKey = (rs: Readonly<ReplicaSet>): string | undefined => {
-        const ref = controllerOf(rs);
+        const ref = controllerRefOf(rs);
         if (ref?.kind !== 'Deployment') return undefined;
         const d = deployments.get(rs.metadata.namespace ?? '', ref.name);
         return d?.metadata.uid === ref.uid ? objectKeyOf(d) : undefined;
@@ -81,7 +79,7 @@ export function deploymentController(settings: DeploymentControllerSettings = {}
       const replicaSetChanged = (rs: Readonly<ReplicaSet>) => {
         const key = ownerKey(rs);
         if (key) queue.add(key);
-        else if (!controllerOf(rs)) enqueueMatching(rs);
+        else if (!controllerRefOf(rs)) enqueueMatching(rs);
       };
 
       deployments.on({
@@ -106,7 +104,7 @@ export function deploymentController(settings: DeploymentControllerSettings = {}
       pods.on({
         // Only a Recreate rollout waits on pods: the last old pod gone lets the new ReplicaSet grow.
         delete: (pod) => {
-          const ref = controllerOf(pod);
+          const ref = controllerRefOf(pod);
           if (ref?.kind !== 'ReplicaSet') return;
           const rs = replicaSets.get(pod.metadata.namespace ?? '', ref.name);
           if (!rs || rs.metadata.uid !== ref.uid) return;

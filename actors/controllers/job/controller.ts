@@ -6,19 +6,13 @@
  *                    (and expectations observed)
  */
 import { objectKeyOf } from '../../../protocol/client/informer.js';
+import { controllerKeyOf, controllerUidIndex, orphanNamespaceIndex } from '../../../protocol/owners.js';
 import type { Job } from '../../../protocol/resources/job.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { ControllerDefinition } from '../../kernel/controllers.js';
 import { ControllerExpectations } from '../../kernel/expectations.js';
 import { DEFAULT_JOB_TIMING, podsToAdopt } from './plan.js';
-import {
-  BY_CONTROLLER_UID,
-  controllerUidOf,
-  jobKeyOfPod,
-  ORPHANS_BY_NAMESPACE,
-  orphanNamespaceOf,
-  syncJob,
-} from './sync.js';
+import { BY_CONTROLLER_UID, ORPHANS_BY_NAMESPACE, syncJob } from './sync.js';
 
 /** Timings of the Job controller. */
 export interface JobControllerSettings {
@@ -40,8 +34,8 @@ export function jobController(settings: JobControllerSettings = {}): ControllerD
     wire(ctx, queue) {
       const jobs = ctx.informers.informer<Job>('jobs');
       const pods = ctx.informers.informer<Pod>('pods', {
-        [BY_CONTROLLER_UID]: controllerUidOf,
-        [ORPHANS_BY_NAMESPACE]: orphanNamespaceOf,
+        [BY_CONTROLLER_UID]: controllerUidIndex,
+        [ORPHANS_BY_NAMESPACE]: orphanNamespaceIndex,
       });
       const expectations = new ControllerExpectations({
         clock: ctx.clock,
@@ -55,20 +49,20 @@ export function jobController(settings: JobControllerSettings = {}): ControllerD
       });
       // An orphan that a Job's selector matches is that Job's to adopt.
       const adopters = (pod: Pod) => {
-        if (orphanNamespaceOf(pod).length === 0) return;
+        if (orphanNamespaceIndex(pod).length === 0) return;
         for (const job of jobs.list()) {
           if (podsToAdopt(job, [pod]).length > 0) queue.add(objectKeyOf(job));
         }
       };
       pods.on({
         add: (pod) => {
-          const key = jobKeyOfPod(pod);
+          const key = controllerKeyOf(pod, 'batch/v1', 'Job');
           if (!key) return adopters(pod);
           if (!pod.metadata.deletionTimestamp) expectations.creationObserved(key);
           queue.add(key);
         },
         update: (old, pod) => {
-          const key = jobKeyOfPod(pod);
+          const key = controllerKeyOf(pod, 'batch/v1', 'Job');
           if (!key) return adopters(pod);
           // Kubernetes counts a deletion as observed once the pod is terminating.
           if (pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) {
@@ -77,7 +71,7 @@ export function jobController(settings: JobControllerSettings = {}): ControllerD
           queue.add(key);
         },
         delete: (pod) => {
-          const key = jobKeyOfPod(pod);
+          const key = controllerKeyOf(pod, 'batch/v1', 'Job');
           if (!key) return;
           expectations.deletionObserved(key, pod.metadata.uid as string);
           queue.add(key);

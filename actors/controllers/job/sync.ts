@@ -8,6 +8,7 @@ import type { EventRecorder } from '../../../protocol/client/recorder.js';
 import type { Clock } from '../../../protocol/clock.js';
 import { isReason } from '../../../protocol/errors.js';
 import type { OwnerReference } from '../../../protocol/meta.js';
+import { newControllerRef } from '../../../protocol/owners.js';
 import { JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL, type Job } from '../../../protocol/resources/job.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { ControllerExpectations } from '../../kernel/expectations.js';
@@ -84,7 +85,10 @@ async function adoptOrphans(deps: JobSyncDeps, job: Job): Promise<number> {
       // Re-read: the cache may be stale, and someone else may have claimed it meanwhile.
       const live = await deps.client.get<Pod>('pods', namespace, name);
       if (live.metadata.uid !== orphan.metadata.uid || podsToAdopt(job, [live]).length === 0) continue;
-      const refs = [...(live.metadata.ownerReferences ?? []), controllerRef(job)];
+      const refs = [
+        ...(live.metadata.ownerReferences ?? []),
+        newControllerRef({ apiVersion: 'batch/v1', kind: 'Job', metadata: job.metadata }),
+      ];
       await deps.client.update('pods', { ...live, metadata: { ...live.metadata, ownerReferences: refs } });
       adopted++;
     } catch (err) {
@@ -159,32 +163,8 @@ export function podForJob(job: Job): Pod {
       namespace,
       labels,
       ...(template.metadata.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-      ownerReferences: [controllerRef(job)],
+      ownerReferences: [newControllerRef({ apiVersion: 'batch/v1', kind: 'Job', metadata: job.metadata })],
     },
     spec: structuredClone(template.spec),
   } as Pod;
-}
-
-/** The controller reference of the pods of `job` (blocking its foreground deletion). */
-function controllerRef(job: Job): OwnerReference {
-  const { name = '', uid = '' } = job.metadata;
-  return { apiVersion: 'batch/v1', kind: 'Job', name, uid, controller: true, blockOwnerDeletion: true };
-}
-
-/** The `namespace/name` of the Job controlling `pod`, if a Job does. */
-export function jobKeyOfPod(pod: Pod): string | undefined {
-  const ref = (pod.metadata.ownerReferences ?? []).find((r) => r.controller === true);
-  if (ref?.kind !== 'Job' || ref.apiVersion !== 'batch/v1') return undefined;
-  return `${pod.metadata.namespace}/${ref.name}`;
-}
-
-/** The uid of the pod's controller, for the BY_CONTROLLER_UID index. */
-export function controllerUidOf(pod: Pod): string[] {
-  const ref = (pod.metadata.ownerReferences ?? []).find((r) => r.controller === true);
-  return ref ? [ref.uid] : [];
-}
-
-/** The namespace of a pod without a controller, for the ORPHANS_BY_NAMESPACE index. */
-export function orphanNamespaceOf(pod: Pod): string[] {
-  return controllerUidOf(pod).length === 0 ? [pod.metadata.namespace ?? ''] : [];
 }

@@ -43,12 +43,7 @@ export function isPodAvailable(pod: Readonly<Pod>, minReadySeconds: number, now:
   return minReadySeconds === 0 || since + minReadySeconds * 1000 <= now;
 }
 
-/** The owner reference with `controller: true`, if any (at most one exists: validation says so). */
-export function controllerRefOf(obj: {
-  readonly metadata: { readonly ownerReferences?: readonly OwnerReference[] | undefined };
-}): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((ref) => ref.controller === true);
-}
+export { controllerRefOf } from '../../../protocol/owners.js';
 
 /** Sum of every container's restarts: a pod that keeps crashing goes first on a scale-down. */
 export function restartCount(pod: Readonly<Pod>): number {

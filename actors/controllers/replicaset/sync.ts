@@ -19,6 +19,7 @@ import type { Clock } from '../../../protocol/clock.js';
 import { isReason } from '../../../protocol/errors.js';
 import type { Logger } from '../../../protocol/logger.js';
 import type { OwnerReference } from '../../../protocol/meta.js';
+import { newControllerRef } from '../../../protocol/owners.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { ReplicaSet } from '../../../protocol/resources/replicaset.js';
 import type { ControllerExpectations } from '../../kernel/expectations.js';
@@ -96,7 +97,7 @@ async function applyClaims(
   rs: Readonly<ReplicaSet>,
   claims: PodClaims,
 ): Promise<void> {
-  const ref = controllerRefFor(rs);
+  const ref = newControllerRef({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: rs.metadata });
   const writes = [
     ...claims.adopt.map((pod) => ({
       pod,
@@ -116,18 +117,6 @@ async function applyClaims(
     (r): r is PromiseRejectedResult => r.status === 'rejected' && !isReason(r.reason, 'NotFound'),
   );
   if (failed.length > 0) throw failed[0]?.reason;
-}
-
-/** The controller reference a ReplicaSet puts on the pods it owns. */
-function controllerRefFor(rs: Readonly<ReplicaSet>): OwnerReference {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'ReplicaSet',
-    name: rs.metadata.name ?? '',
-    uid: rs.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
 }
 
 /**
@@ -240,7 +229,9 @@ export function podFromTemplate(rs: Readonly<ReplicaSet>): Pod {
       namespace: rs.metadata.namespace,
       ...(template.metadata.labels ? { labels: { ...template.metadata.labels } } : {}),
       ...(template.metadata.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-      ownerReferences: [controllerRefFor(rs)],
+      ownerReferences: [
+        newControllerRef({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: rs.metadata }),
+      ],
     },
     spec: structuredClone(template.spec),
   };
