@@ -246,6 +246,15 @@ describeWithServices('skiff processes', skip, () => {
           { timeoutMs: 20_000, description: `${url} answers` },
         );
       }
+      // Gone before the cluster stops: a stopped `skiff up` leaves containers running for the next
+      // one to adopt, and this test must leave no process behind.
+      await client.delete('deployments', 'default', 'web');
+      await waitFor(
+        async () =>
+          (await client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' })).items
+            .length === 0,
+        { timeoutMs: 20_000, description: 'the web pods are gone' },
+      );
     } finally {
       process.kill(up.pid, 'SIGINT');
       expect(await up.exited).toEqual({ code: 0, signal: null });
