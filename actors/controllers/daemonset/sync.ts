@@ -12,11 +12,11 @@ import type { Informer } from '../../../protocol/client/informer.js';
 import type { EventRecorder } from '../../../protocol/client/recorder.js';
 import type { Clock } from '../../../protocol/clock.js';
 import { isReason } from '../../../protocol/errors.js';
-import type { OwnerReference } from '../../../protocol/meta.js';
 import { newControllerRef } from '../../../protocol/owners.js';
 import type { DaemonSet } from '../../../protocol/resources/daemonset.js';
 import type { Node } from '../../../protocol/resources/node.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
+import { adoptOrphans } from '../../kernel/adoption.js';
 import type { ControllerExpectations } from '../../kernel/expectations.js';
 import type { Logger } from '../../kernel/log.js';
 import { withDaemonTolerations } from './eligibility.js';
@@ -64,7 +64,7 @@ export async function syncDaemonSet(deps: DaemonSetSyncDeps, key: string): Promi
   });
   // Adopted pods show up in the cache with the next event, which syncs this key again; planning
   // now, without them, would put a second pod on their nodes.
-  if (await adoptOrphans(deps, ds)) return;
+  if (await adoptMatchingOrphans(deps, ds)) return;
   // Until the cache shows our own creations and deletions, it would miscount: act only after.
   if (deps.expectations.satisfied(key)) {
     const plan = planDaemonSet(world());
@@ -82,26 +82,10 @@ export async function syncDaemonSet(deps: DaemonSetSyncDeps, key: string): Promi
 }
 
 /** Takes controller ownership of matching orphans; returns how many it adopted. */
-async function adoptOrphans(deps: DaemonSetSyncDeps, ds: DaemonSet): Promise<number> {
+function adoptMatchingOrphans(deps: DaemonSetSyncDeps, ds: DaemonSet): Promise<number> {
   const orphans = podsToAdopt(ds, deps.pods.byIndex(ORPHANS_BY_NAMESPACE, ds.metadata.namespace ?? ''));
-  let adopted = 0;
-  for (const orphan of orphans) {
-    const { namespace = '', name = '' } = orphan.metadata;
-    try {
-      // Re-read: the cache may be stale, and someone else may have claimed it meanwhile.
-      const live = await deps.client.get<Pod>('pods', namespace, name);
-      if (live.metadata.uid !== orphan.metadata.uid || podsToAdopt(ds, [live]).length === 0) continue;
-      const refs = [
-        ...(live.metadata.ownerReferences ?? []),
-        newControllerRef({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: ds.metadata }),
-      ];
-      await deps.client.update('pods', { ...live, metadata: { ...live.metadata, ownerReferences: refs } });
-      adopted++;
-    } catch (err) {
-      if (!isReason(err, 'NotFound')) throw err;
-    }
-  }
-  return adopted;
+  const ref = newControllerRef({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: ds.metadata });
+  return adoptOrphans(deps.client, orphans, ref, (live) => podsToAdopt(ds, [live]).length > 0);
 }
 
 async function createPods(deps: DaemonSetSyncDeps, key: string, ds: DaemonSet, nodes: readonly string[]) {

@@ -7,10 +7,10 @@ import type { Informer } from '../../../protocol/client/informer.js';
 import type { EventRecorder } from '../../../protocol/client/recorder.js';
 import type { Clock } from '../../../protocol/clock.js';
 import { isReason } from '../../../protocol/errors.js';
-import type { OwnerReference } from '../../../protocol/meta.js';
 import { newControllerRef } from '../../../protocol/owners.js';
 import { JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL, type Job } from '../../../protocol/resources/job.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
+import { adoptOrphans } from '../../kernel/adoption.js';
 import type { ControllerExpectations } from '../../kernel/expectations.js';
 import type { Logger } from '../../kernel/log.js';
 import { type JobFinish, type JobTiming, planJob, podsToAdopt } from './plan.js';
@@ -57,7 +57,7 @@ export async function syncJob(deps: JobSyncDeps, key: string): Promise<void> {
   if (job.metadata.deletionTimestamp) return;
   // Adopted pods reach the cache with their update event, which syncs this key again; counting
   // now, without them, would start pods the Job already has.
-  if (await adoptOrphans(deps, job)) return;
+  if (await adoptMatchingOrphans(deps, job)) return;
   // Until the cache shows our last creations and deletions, it would undercount: wait for them.
   if (!deps.expectations.satisfied(key)) return;
   const pods = deps.pods.byIndex(BY_CONTROLLER_UID, job.metadata.uid as string);
@@ -76,26 +76,10 @@ export async function syncJob(deps: JobSyncDeps, key: string): Promise<void> {
 }
 
 /** Takes controller ownership of matching orphans; returns how many it adopted. */
-async function adoptOrphans(deps: JobSyncDeps, job: Job): Promise<number> {
+function adoptMatchingOrphans(deps: JobSyncDeps, job: Job): Promise<number> {
   const orphans = podsToAdopt(job, deps.pods.byIndex(ORPHANS_BY_NAMESPACE, job.metadata.namespace ?? ''));
-  let adopted = 0;
-  for (const orphan of orphans) {
-    const { namespace = '', name = '' } = orphan.metadata;
-    try {
-      // Re-read: the cache may be stale, and someone else may have claimed it meanwhile.
-      const live = await deps.client.get<Pod>('pods', namespace, name);
-      if (live.metadata.uid !== orphan.metadata.uid || podsToAdopt(job, [live]).length === 0) continue;
-      const refs = [
-        ...(live.metadata.ownerReferences ?? []),
-        newControllerRef({ apiVersion: 'batch/v1', kind: 'Job', metadata: job.metadata }),
-      ];
-      await deps.client.update('pods', { ...live, metadata: { ...live.metadata, ownerReferences: refs } });
-      adopted++;
-    } catch (err) {
-      if (!isReason(err, 'NotFound')) throw err;
-    }
-  }
-  return adopted;
+  const ref = newControllerRef({ apiVersion: 'batch/v1', kind: 'Job', metadata: job.metadata });
+  return adoptOrphans(deps.client, orphans, ref, (live) => podsToAdopt(job, [live]).length > 0);
 }
 
 async function createPods(deps: JobSyncDeps, key: string, job: Job, count: number): Promise<void> {

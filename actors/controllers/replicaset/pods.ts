@@ -1,9 +1,3 @@
-/**
- * What the ReplicaSet controller asks of a pod: is it active (counts toward replicas), ready,
- * available (ready for `minReadySeconds`), and who controls it. Kubernetes' `podutil` and
- * `controller_utils`, reduced to what the plan and the status read.
- */
-import type { OwnerReference } from '../../../protocol/meta.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 
 /**

@@ -18,7 +18,6 @@ import type { EventRecorder } from '../../../protocol/client/recorder.js';
 import type { Clock } from '../../../protocol/clock.js';
 import { isReason } from '../../../protocol/errors.js';
 import type { Logger } from '../../../protocol/logger.js';
-import type { OwnerReference } from '../../../protocol/meta.js';
 import { newControllerRef } from '../../../protocol/owners.js';
 import type { Pod } from '../../../protocol/resources/pod.js';
 import type { ReplicaSet } from '../../../protocol/resources/replicaset.js';
